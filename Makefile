@@ -1,0 +1,56 @@
+# One entry point for people and CI. Every target installs what it needs first.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FRONTEND_STAMP := frontend/node_modules/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install run test lint test-py test-frontend bench bench-smoke space clean
+
+install: $(STAMP) frontend-install
+
+$(STAMP): pyproject.toml constraints.txt
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+frontend-install:
+	@if [ -f frontend/package.json ]; then \
+	  if [ ! -f $(FRONTEND_STAMP) ] || [ frontend/package-lock.json -nt $(FRONTEND_STAMP) ]; then \
+	    (cd frontend && npm ci --no-audit --no-fund) && touch $(FRONTEND_STAMP); \
+	  fi; \
+	fi
+
+frontend-build: frontend-install
+	@if [ -f frontend/package.json ]; then (cd frontend && npm run build); fi
+
+run: install frontend-build
+	$(BIN)/automl serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check src worker tests bench
+	$(BIN)/mypy
+
+test-py: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-frontend: frontend-install
+	@if [ -f frontend/package.json ]; then (cd frontend && npm test); fi
+
+test: install lint test-py test-frontend bench-smoke
+
+bench: $(STAMP)
+	$(BIN)/pip install -q -c constraints.txt -e ".[bench]"
+	$(BIN)/python -m bench
+
+bench-smoke: $(STAMP)
+	@if [ -f bench/__main__.py ]; then $(BIN)/python -m bench --smoke; fi
+
+space:
+	$(BIN)/python -m automl_worker.space space-dist
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/out var space-dist

@@ -1,0 +1,203 @@
+"""Ports: what the domain needs from the outside world, as Protocols the adapters implement.
+
+Repositories scope every user-facing read and write by `owner_id`: another user's thing is simply
+not found. Methods named for the system (`claim_next`, `get_for_system`) are for the run
+supervisor, never for request handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar, runtime_checkable
+
+import msgspec
+
+from automl_core.datasets import Column, ColumnProfile, Dataset
+from automl_core.execution import ExecutionEvent, ExecutionRequest
+from automl_core.issues import Issue
+from automl_core.models import ModelRecord
+from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
+from automl_core.users import Identity, User
+from automl_core.workflow import Workflow
+
+
+T = TypeVar("T")
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    items: list[T]
+    total: int
+
+
+@runtime_checkable
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@runtime_checkable
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None: ...
+    async def get(self, user_id: str) -> User: ...
+    async def update(self, user: User) -> None: ...
+    async def find_by_identity(self, provider: str, subject: str) -> User | None: ...
+    async def link_identity(self, user_id: str, provider: str, subject: str) -> None: ...
+
+
+@runtime_checkable
+class DatasetRepository(Protocol):
+    async def add(self, dataset: Dataset) -> None: ...
+    async def get(self, owner_id: str, dataset_id: str) -> Dataset: ...
+    async def list(self, owner_id: str, limit: int, offset: int) -> Page[Dataset]: ...
+    async def delete(self, owner_id: str, dataset_id: str) -> None: ...
+    async def blob_in_use(self, blob_key: str) -> bool:
+        """Whether any dataset (of anyone) still points at this blob."""
+        ...
+
+
+@runtime_checkable
+class WorkflowRepository(Protocol):
+    async def add(self, workflow: Workflow) -> None: ...
+    async def get(self, owner_id: str, workflow_id: str) -> Workflow: ...
+    async def list(self, owner_id: str, limit: int, offset: int) -> Page[Workflow]: ...
+    async def update(self, workflow: Workflow, expected_version: int) -> None:
+        """Store `workflow` if the stored one is still at `expected_version`, else raise Conflict."""
+        ...
+
+    async def delete(self, owner_id: str, workflow_id: str) -> None: ...
+
+
+@runtime_checkable
+class RunRepository(Protocol):
+    async def add(self, run: Run) -> None: ...
+    async def get(self, owner_id: str, run_id: str) -> Run: ...
+    async def get_for_system(self, run_id: str) -> Run: ...
+    async def list(
+        self, owner_id: str, workflow_id: str | None, limit: int, offset: int
+    ) -> Page[Run]: ...
+    async def transition(self, run: Run, expected: RunStatus) -> None:
+        """Compare-and-set: store `run` only if the stored status is still `expected`, else Conflict."""
+        ...
+
+    async def set_progress(self, run_id: str, progress: Progress) -> None: ...
+    async def set_outcome(self, run_id: str, results: list[RunResult], error: RunError | None) -> None: ...
+    async def claim_next(self, at: datetime, exclude_owners: Sequence[str] = ()) -> Run | None:
+        """Atomically move the oldest queued run (of an owner not excluded) to running and return it."""
+        ...
+
+    async def in_status(self, status: RunStatus) -> list[Run]: ...
+    async def count_running(self, owner_id: str) -> int: ...
+
+
+@runtime_checkable
+class ModelRepository(Protocol):
+    async def add(self, model: ModelRecord) -> None: ...
+    async def get(self, owner_id: str, model_id: str) -> ModelRecord: ...
+    async def list(self, owner_id: str, limit: int, offset: int) -> Page[ModelRecord]: ...
+    async def delete(self, owner_id: str, model_id: str) -> None: ...
+    async def blob_in_use(self, blob_key: str) -> bool: ...
+
+
+@runtime_checkable
+class UnitOfWork(Protocol):
+    """One transaction over every repository: `commit()` keeps all, leaving without it keeps none."""
+
+    users: UserRepository
+    datasets: DatasetRepository
+    workflows: WorkflowRepository
+    runs: RunRepository
+    models: ModelRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class BlobRef(msgspec.Struct, frozen=True):
+    key: str
+    size: int
+    sha256: str
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Content-addressed bytes: the key is the SHA-256 of the content, so equal uploads are stored once."""
+
+    async def put_file(self, path: Path) -> BlobRef: ...
+    async def put_stream(self, chunks: AsyncIterator[bytes]) -> BlobRef: ...
+    def open(self, key: str) -> AsyncIterator[bytes]: ...
+    def as_file(self, key: str) -> AbstractAsyncContextManager[Path]:
+        """A local path holding the blob for the duration of the context (a temp copy if need be)."""
+        ...
+
+    async def exists(self, key: str) -> bool: ...
+    async def delete(self, key: str) -> None: ...
+
+
+class IngestedTable(msgspec.Struct, kw_only=True):
+    """A table read from an upload and written as Parquet, with its schema and profile."""
+
+    parquet_path: str
+    format: str
+    row_count: int
+    content_hash: str
+    columns: list[Column]
+    profile: list[ColumnProfile]
+    warnings: list[Issue] = msgspec.field(default_factory=list)
+
+
+class Preview(msgspec.Struct, frozen=True):
+    columns: list[str]
+    rows: list[list[object]]
+    total_rows: int
+
+
+@runtime_checkable
+class TableReader(Protocol):
+    """Reads uploads into typed Parquet and pages through stored tables."""
+
+    async def ingest(self, path: Path, filename: str, workdir: Path) -> IngestedTable:
+        """Raise InvalidInput (naming the line) or UnsupportedFormat for files it cannot read."""
+        ...
+
+    async def preview(self, parquet: Path, limit: int, offset: int) -> Preview: ...
+
+
+class JobHandle(msgspec.Struct, frozen=True):
+    job_id: str
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Runs the engine somewhere (a process, a Space, a cluster) and streams its events."""
+
+    async def submit(self, request: ExecutionRequest, datasets: Mapping[str, Path]) -> JobHandle: ...
+    def events(self, handle: JobHandle) -> AsyncIterator[ExecutionEvent]:
+        """Every event of the job, ending with exactly one CompletedEvent or FailedEvent."""
+        ...
+
+    async def cancel(self, handle: JobHandle) -> None: ...
+    async def healthy(self) -> bool: ...
+
+
+@runtime_checkable
+class IdentityProvider(Protocol):
+    async def identity_from_id_token(self, id_token: str) -> Identity:
+        """Verify signature, issuer, audience and expiry; raise Unauthorized otherwise."""
+        ...
+
+
+@runtime_checkable
+class TokenService(Protocol):
+    def issue(self, user_id: str) -> str: ...
+    def verify(self, token: str) -> str:
+        """The user id the token was issued for; Unauthorized if tampered, expired or malformed."""
+        ...
+
+

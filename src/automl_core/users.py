@@ -1,0 +1,25 @@
+"""People who sign in, and the external identities (provider + subject) that lead to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+
+class User(msgspec.Struct, kw_only=True):
+    id: str
+    email: str
+    name: str = ""
+    picture: str | None = None
+    created_at: datetime
+
+
+class Identity(msgspec.Struct, frozen=True):
+    """What an identity provider vouches for after a successful sign-in."""
+
+    provider: str
+    subject: str
+    email: str
+    name: str = ""
+    picture: str | None = None
