@@ -90,7 +90,9 @@ MIN_LEAF = Param("min_samples_leaf", "int", 1, min=1, max=10_000, help="Minimum 
 SEED = Param("seed", "int", 42, min=0, max=2**31 - 1, help="Random seed, for reproducible results.")
 
 
-def _model(name: str, label: str, description: str, tasks: tuple[TaskFamily, ...], *params: Param) -> NodeType:
+def _model(
+    name: str, label: str, description: str, tasks: tuple[TaskFamily, ...], *params: Param
+) -> NodeType:
     return NodeType(f"model.{name}", "model", label, description, DATA_IN, MODEL_OUT, params, tasks)
 
 
@@ -151,7 +153,9 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 choices=DATASET_TASKS,
                 help="What to learn; auto infers binary, multiclass or regression from the target.",
             ),
-            Param("features", "columns", [], help="Feature columns; empty means every column but the target."),
+            Param(
+                "features", "columns", [], help="Feature columns; empty means every column but the target."
+            ),
         ),
     ),
     _preprocess(
@@ -226,7 +230,14 @@ NODE_TYPES: tuple[NodeType, ...] = (
         "pca",
         "PCA",
         "Project numeric features onto their principal components.",
-        Param("n_components", "int", None, min=1, max=10_000, help="Number of components; empty to use variance."),
+        Param(
+            "n_components",
+            "int",
+            None,
+            min=1,
+            max=10_000,
+            help="Number of components; empty to use variance.",
+        ),
         Param("variance", "float", 0.95, min=0.01, max=1.0, help="Share of variance to keep."),
     ),
     NodeType(
@@ -368,7 +379,9 @@ NODE_TYPES: tuple[NodeType, ...] = (
         DATA_IN,
         MODEL_OUT,
         (
-            Param("time_budget_s", "int", 60, required=True, min=1, max=86_400, help="Search time in seconds."),
+            Param(
+                "time_budget_s", "int", 60, required=True, min=1, max=86_400, help="Search time in seconds."
+            ),
             Param(
                 "metric",
                 "choice",

@@ -95,7 +95,8 @@ def encode_event(event: ExecutionEvent) -> bytes:
 
 
 def decode_event(data: bytes | str) -> ExecutionEvent:
-    return _event_decoder.decode(data)
+    event: ExecutionEvent = _event_decoder.decode(data)
+    return event
 
 
 def encode_request(request: ExecutionRequest) -> bytes:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import msgspec
+
+from automl_core.issues import Issue
 
 
 class Feature(msgspec.Struct, frozen=True):
@@ -39,3 +43,85 @@ class ModelRecord(msgspec.Struct, kw_only=True):
     provenance: Provenance
     artifact_key: str
     """Blob key of the skops file."""
+
+
+class Predictions(msgspec.Struct, omit_defaults=True):
+    predictions: list[Any]
+    probabilities: list[list[float]] | None = None
+    classes: list[Any] | None = None
+
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+def _coerce(value: Any, dtype: str) -> tuple[Any, str | None]:
+    """The value as the feature's type, or why it can't be."""
+    if value is None or value == "":
+        return None, None
+    if dtype in ("integer", "float"):
+        if isinstance(value, bool):
+            return float(value), None
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                return None, f"expected a number, got {value!r}"
+        else:
+            return None, f"expected a number, got {type(value).__name__}"
+        if not math.isfinite(number):
+            return None, f"expected a finite number, got {value!r}"
+        return number, None
+    if dtype == "boolean":
+        if isinstance(value, bool):
+            return value, None
+        text = str(value).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE, None
+        return None, f"expected true or false, got {value!r}"
+    if isinstance(value, dict | list):
+        return None, f"expected a single value, got {type(value).__name__}"
+    return (value if isinstance(value, str) else str(value)), None
+
+
+def check_rows(features: Sequence[Feature], rows: Sequence[Any]) -> tuple[list[dict[str, Any]], list[Issue]]:
+    """Rows checked against a model's feature schema: coerced rows, or every problem by row and column.
+
+    A missing cell (null or empty) is allowed, as the pipeline imputes; a missing column is not.
+    Columns the model does not use are ignored.
+    """
+    clean: list[dict[str, Any]] = []
+    issues: list[Issue] = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            issues.append(Issue("invalid_row", "each row is an object of feature: value", row=index))
+            continue
+        out: dict[str, Any] = {}
+        for feature in features:
+            if feature.name not in row:
+                issues.append(
+                    Issue(
+                        "missing_column",
+                        f"row {index} has no `{feature.name}`",
+                        row=index,
+                        column=feature.name,
+                    )
+                )
+                continue
+            value, problem = _coerce(row[feature.name], feature.dtype)
+            if problem:
+                issues.append(
+                    Issue(
+                        "invalid_value",
+                        f"row {index}, `{feature.name}`: {problem}",
+                        row=index,
+                        column=feature.name,
+                    )
+                )
+            out[feature.name] = value
+        clean.append(out)
+    if not rows:
+        issues.append(Issue("no_rows", "send at least one row"))
+    return clean, issues

@@ -7,6 +7,7 @@ supervisor, never for request handlers.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
@@ -19,13 +20,16 @@ import msgspec
 from automl_core.datasets import Column, ColumnProfile, Dataset
 from automl_core.execution import ExecutionEvent, ExecutionRequest
 from automl_core.issues import Issue
-from automl_core.models import ModelRecord
+from automl_core.models import ModelRecord, Predictions
 from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
 from automl_core.users import Identity, User
 from automl_core.workflow import Workflow
 
-
 T = TypeVar("T")
+
+
+LOG_TAIL = 500
+"""How many log lines a run keeps."""
 
 
 class Page(msgspec.Struct, Generic[T], frozen=True):
@@ -75,20 +79,24 @@ class RunRepository(Protocol):
     async def add(self, run: Run) -> None: ...
     async def get(self, owner_id: str, run_id: str) -> Run: ...
     async def get_for_system(self, run_id: str) -> Run: ...
-    async def list(
-        self, owner_id: str, workflow_id: str | None, limit: int, offset: int
-    ) -> Page[Run]: ...
+    async def list(self, owner_id: str, workflow_id: str | None, limit: int, offset: int) -> Page[Run]: ...
     async def transition(self, run: Run, expected: RunStatus) -> None:
-        """Compare-and-set: store `run` only if the stored status is still `expected`, else Conflict."""
+        """Compare-and-set on status: store `run`'s status, progress and timestamps only if the stored
+        status is still `expected`, else Conflict. Results, error and log are set separately."""
         ...
 
-    async def set_progress(self, run_id: str, progress: Progress) -> None: ...
-    async def set_outcome(self, run_id: str, results: list[RunResult], error: RunError | None) -> None: ...
+    async def set_progress(self, run_id: str, progress: Progress, log: Sequence[str] = ()) -> None:
+        """Store the latest progress and append log lines (keeping the last LOG_TAIL)."""
+        ...
+
+    async def set_outcome(
+        self, run_id: str, results: builtins.list[RunResult], error: RunError | None
+    ) -> None: ...
     async def claim_next(self, at: datetime, exclude_owners: Sequence[str] = ()) -> Run | None:
         """Atomically move the oldest queued run (of an owner not excluded) to running and return it."""
         ...
 
-    async def in_status(self, status: RunStatus) -> list[Run]: ...
+    async def in_status(self, status: RunStatus) -> builtins.list[Run]: ...
     async def count_running(self, owner_id: str) -> int: ...
 
 
@@ -147,14 +155,14 @@ class IngestedTable(msgspec.Struct, kw_only=True):
     format: str
     row_count: int
     content_hash: str
-    columns: list[Column]
-    profile: list[ColumnProfile]
-    warnings: list[Issue] = msgspec.field(default_factory=list)
+    columns: builtins.list[Column]
+    profile: builtins.list[ColumnProfile]
+    warnings: builtins.list[Issue] = msgspec.field(default_factory=list)
 
 
 class Preview(msgspec.Struct, frozen=True):
-    columns: list[str]
-    rows: list[list[object]]
+    columns: builtins.list[str]
+    rows: builtins.list[list[object]]
     total_rows: int
 
 
@@ -187,6 +195,13 @@ class Executor(Protocol):
 
 
 @runtime_checkable
+class Predictor(Protocol):
+    """Loads a model artifact (safely: no pickle) and predicts on rows already checked against its schema."""
+
+    async def predict(self, artifact: Path, rows: builtins.list[dict[str, object]]) -> Predictions: ...
+
+
+@runtime_checkable
 class IdentityProvider(Protocol):
     async def identity_from_id_token(self, id_token: str) -> Identity:
         """Verify signature, issuer, audience and expiry; raise Unauthorized otherwise."""
@@ -199,5 +214,3 @@ class TokenService(Protocol):
     def verify(self, token: str) -> str:
         """The user id the token was issued for; Unauthorized if tampered, expired or malformed."""
         ...
-
-

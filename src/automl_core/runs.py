@@ -85,6 +85,8 @@ class Run(msgspec.Struct, kw_only=True):
     progress: Progress = Progress()
     error: RunError | None = None
     results: list[RunResult] = msgspec.field(default_factory=list)
+    log: list[str] = msgspec.field(default_factory=list)
+    """The engine's log lines, newest last (the supervisor keeps the tail)."""
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -60,14 +60,18 @@ def parse_graph(raw: Any) -> tuple[Graph, list[Issue]]:
         try:
             nodes.append(msgspec.convert(item, Node))
         except msgspec.ValidationError as exc:
-            node_id = item.get("id") if isinstance(item, Mapping) and isinstance(item.get("id"), str) else None
+            node_id = (
+                item.get("id") if isinstance(item, Mapping) and isinstance(item.get("id"), str) else None
+            )
             issues.append(Issue("malformed_node", f"node #{i}: {exc}", node_id=node_id, field=f"nodes[{i}]"))
     edges: list[Edge] = []
     for i, item in enumerate(parts["edges"]):
         try:
             edges.append(msgspec.convert(item, Edge))
         except msgspec.ValidationError as exc:
-            edge_id = item.get("id") if isinstance(item, Mapping) and isinstance(item.get("id"), str) else None
+            edge_id = (
+                item.get("id") if isinstance(item, Mapping) and isinstance(item.get("id"), str) else None
+            )
             issues.append(Issue("malformed_edge", f"edge #{i}: {exc}", edge_id=edge_id, field=f"edges[{i}]"))
     return Graph(nodes=nodes, edges=edges), issues
 
@@ -150,9 +154,7 @@ def validate_against_schemas(graph: Graph, schemas: Mapping[str, DatasetSchema])
         schema = schemas.get(dataset_id) if isinstance(dataset_id, str) else None
         if schema is None:
             if isinstance(dataset_id, str) and dataset_id:
-                issues.append(
-                    Issue("unknown_dataset", "no such dataset", node_id=n.id, field="dataset_id")
-                )
+                issues.append(Issue("unknown_dataset", "no such dataset", node_id=n.id, field="dataset_id"))
             continue
         issues.extend(_check_dataset_columns(n, schema))
         target = n.params.get("target")
@@ -200,7 +202,9 @@ def validate_against_schemas(graph: Graph, schemas: Mapping[str, DatasetSchema])
     return issues
 
 
-def schemas_by_node(nodes: Mapping[str, Node], schemas: Mapping[str, DatasetSchema]) -> dict[str, DatasetSchema]:
+def schemas_by_node(
+    nodes: Mapping[str, Node], schemas: Mapping[str, DatasetSchema]
+) -> dict[str, DatasetSchema]:
     found: dict[str, DatasetSchema] = {}
     for n in nodes.values():
         ident = n.params.get("dataset_id")
@@ -314,13 +318,13 @@ def _check_edges(
             continue
         seen.add(e.id)
         if e.source == e.target:
-            issues.append(Issue("self_loop", "an edge cannot join a node to itself", edge_id=e.id, node_id=e.source))
+            issues.append(
+                Issue("self_loop", "an edge cannot join a node to itself", edge_id=e.id, node_id=e.source)
+            )
             continue
         missing = [end for end in (e.source, e.target) if end not in nodes]
         if missing:
-            issues.append(
-                Issue("dangling_edge", f"edge points at missing node {missing[0]!r}", edge_id=e.id)
-            )
+            issues.append(Issue("dangling_edge", f"edge points at missing node {missing[0]!r}", edge_id=e.id))
             continue
         source_spec = CATALOG.get(nodes[e.source].type)
         target_spec = CATALOG.get(nodes[e.target].type)
@@ -528,11 +532,15 @@ def _task_issues(
 def _choice_fits_task(node: Node, spec: NodeType, family: str, task: str) -> list[Issue]:
     issues = []
     metric = node.params.get("metric")
-    if node.type == "automl" and isinstance(metric, str) and metric != "auto":
-        if metric not in METRICS_BY_FAMILY[family]:
-            issues.append(
-                Issue("task_mismatch", f"metric {metric} does not fit {task}", node_id=node.id, field="metric")
-            )
+    if (
+        node.type == "automl"
+        and isinstance(metric, str)
+        and metric != "auto"
+        and metric not in METRICS_BY_FAMILY[family]
+    ):
+        issues.append(
+            Issue("task_mismatch", f"metric {metric} does not fit {task}", node_id=node.id, field="metric")
+        )
     families = node.params.get("families")
     if node.type == "automl" and isinstance(families, list):
         for name in families:

@@ -1,0 +1,53 @@
+"""Signing in: find or create the user behind an identity, and turn sessions into users."""
+
+from __future__ import annotations
+
+import msgspec
+
+from automl_core.errors import NotFound, Unauthorized
+from automl_core.ids import new_id
+from automl_core.ports import Clock, TokenService
+from automl_core.services import UowFactory
+from automl_core.users import Identity, User
+
+
+class AuthService:
+    def __init__(self, uow: UowFactory, tokens: TokenService, clock: Clock) -> None:
+        self.uow = uow
+        self.tokens = tokens
+        self.clock = clock
+
+    async def sign_in(self, identity: Identity) -> tuple[User, str]:
+        """The user linked to (provider, subject), created on first sign-in; email and name kept current."""
+        async with self.uow() as uow:
+            user = await uow.users.find_by_identity(identity.provider, identity.subject)
+            if user is None:
+                user = User(
+                    id=new_id(),
+                    email=identity.email,
+                    name=identity.name,
+                    picture=identity.picture,
+                    created_at=self.clock.now(),
+                )
+                await uow.users.add(user)
+                await uow.users.link_identity(user.id, identity.provider, identity.subject)
+            else:
+                current = msgspec.structs.replace(
+                    user,
+                    email=identity.email or user.email,
+                    name=identity.name or user.name,
+                    picture=identity.picture or user.picture,
+                )
+                if current != user:
+                    await uow.users.update(current)
+                user = current
+            await uow.commit()
+        return user, self.tokens.issue(user.id)
+
+    async def user_for_token(self, token: str) -> User:
+        user_id = self.tokens.verify(token)
+        async with self.uow() as uow:
+            try:
+                return await uow.users.get(user_id)
+            except NotFound:
+                raise Unauthorized("the session's user no longer exists") from None

@@ -1,0 +1,50 @@
+"""Trained models: browse, download, delete, and predict on rows checked against the feature schema."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator
+from typing import Any
+
+from automl_core.errors import InvalidInput
+from automl_core.models import ModelRecord, Predictions, check_rows
+from automl_core.ports import BlobStore, Page, Predictor
+from automl_core.services import UowFactory
+
+
+class ModelService:
+    def __init__(self, uow: UowFactory, blobs: BlobStore, predictor: Predictor) -> None:
+        self.uow = uow
+        self.blobs = blobs
+        self.predictor = predictor
+
+    async def get(self, owner_id: str, model_id: str) -> ModelRecord:
+        async with self.uow() as uow:
+            return await uow.models.get(owner_id, model_id)
+
+    async def list(self, owner_id: str, limit: int, offset: int) -> Page[ModelRecord]:
+        async with self.uow() as uow:
+            return await uow.models.list(owner_id, limit, offset)
+
+    async def delete(self, owner_id: str, model_id: str) -> None:
+        async with self.uow() as uow:
+            model = await uow.models.get(owner_id, model_id)
+            await uow.models.delete(owner_id, model_id)
+            await uow.commit()
+        async with self.uow() as uow:
+            in_use = await uow.models.blob_in_use(model.artifact_key)
+        if not in_use:
+            await self.blobs.delete(model.artifact_key)
+
+    async def download(self, owner_id: str, model_id: str) -> tuple[ModelRecord, AsyncIterator[bytes]]:
+        model = await self.get(owner_id, model_id)
+        return model, self.blobs.open(model.artifact_key)
+
+    async def predict(self, owner_id: str, model_id: str, rows: builtins.list[Any]) -> Predictions:
+        """Every row is checked first; one bad cell rejects the batch with all problems named."""
+        model = await self.get(owner_id, model_id)
+        clean, issues = check_rows(model.features, rows)
+        if issues:
+            raise InvalidInput("some rows do not fit the model's features", issues)
+        async with self.blobs.as_file(model.artifact_key) as path:
+            return await self.predictor.predict(path, clean)

@@ -1,0 +1,108 @@
+"""Runs: check a workflow can run, queue it with an immutable snapshot, follow it, cancel it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from automl_core.errors import InvalidInput, NotFound
+from automl_core.ids import new_id
+from automl_core.ports import Clock, Page
+from automl_core.runs import Run, RunStatus
+from automl_core.services import UowFactory
+from automl_core.services.workflows import schemas_for
+from automl_core.validation import runnable_issues, validate, validate_against_schemas
+from automl_core.workflow import Graph, Workflow, dataset_ids
+
+DEFAULT_SEED = 42
+
+
+class RunService:
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self.uow = uow
+        self.clock = clock
+
+    async def execute(self, owner_id: str, workflow_id: str, seed: int = DEFAULT_SEED) -> Run:
+        """Queue a run of the saved workflow as it is now; InvalidInput lists every issue if it can't run."""
+        async with self.uow() as uow:
+            workflow = await uow.workflows.get(owner_id, workflow_id)
+            graph = workflow.graph
+            issues = validate(graph) + runnable_issues(graph)
+            schemas = await schemas_for(uow, owner_id, graph)
+            issues += validate_against_schemas(graph, schemas)
+            if issues:
+                raise InvalidInput("the workflow cannot run as it is", issues)
+            hashes = {}
+            for ident in dataset_ids(graph):
+                hashes[ident] = (await uow.datasets.get(owner_id, ident)).content_hash
+            run = Run(
+                id=new_id(),
+                owner_id=owner_id,
+                workflow_id=workflow.id,
+                snapshot=graph,
+                dataset_hashes=hashes,
+                seed=seed,
+                created_at=self.clock.now(),
+            )
+            await uow.runs.add(run)
+            await uow.commit()
+        return run
+
+    async def execute_graph(
+        self, owner_id: str, graph: Graph, name: str | None, seed: int = DEFAULT_SEED
+    ) -> Run:
+        """An unsaved graph runs as a new workflow, so the run and its models have a home."""
+        issues = validate(graph) + runnable_issues(graph)
+        if issues:
+            raise InvalidInput("the workflow cannot run as it is", issues)
+        now = self.clock.now()
+        workflow = Workflow(
+            id=new_id(),
+            owner_id=owner_id,
+            name=name or f"Run of {now:%Y-%m-%d %H:%M}",
+            graph=graph,
+            created_at=now,
+            updated_at=now,
+        )
+        async with self.uow() as uow:
+            schemas = await schemas_for(uow, owner_id, graph)
+            issues = validate_against_schemas(graph, schemas)
+            if issues:
+                raise InvalidInput("the workflow cannot run as it is", issues)
+            await uow.workflows.add(workflow)
+            await uow.commit()
+        return await self.execute(owner_id, workflow.id, seed)
+
+    async def get(self, owner_id: str, run_id: str) -> Run:
+        async with self.uow() as uow:
+            return await uow.runs.get(owner_id, run_id)
+
+    async def list(self, owner_id: str, workflow_id: str | None, limit: int, offset: int) -> Page[Run]:
+        async with self.uow() as uow:
+            return await uow.runs.list(owner_id, workflow_id, limit, offset)
+
+    async def cancel(self, owner_id: str, run_id: str) -> Run:
+        """Queued runs never start; a running one is stopped by the supervisor that holds it."""
+        async with self.uow() as uow:
+            run = await uow.runs.get(owner_id, run_id)
+            cancelled = run.moved(RunStatus.CANCELLED, self.clock.now())
+            await uow.runs.transition(cancelled, expected=run.status)
+            await uow.commit()
+        return cancelled
+
+    async def watch(self, owner_id: str, run_id: str, poll_s: float = 0.5) -> AsyncIterator[Run]:
+        """The run now, then each change until it ends. Reads the store, so any replica can serve it."""
+        last: Run | None = None
+        while True:
+            try:
+                run = await self.get(owner_id, run_id)
+            except NotFound:
+                if last is None:
+                    raise
+                return
+            if run != last:
+                yield run
+                last = run
+            if run.status.terminal:
+                return
+            await asyncio.sleep(poll_s)
