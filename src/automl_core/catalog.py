@@ -90,9 +90,7 @@ MIN_LEAF = Param("min_samples_leaf", "int", 1, min=1, max=10_000, help="Minimum 
 SEED = Param("seed", "int", 42, min=0, max=2**31 - 1, help="Random seed, for reproducible results.")
 
 
-def _model(
-    name: str, label: str, description: str, tasks: tuple[TaskFamily, ...], *params: Param
-) -> NodeType:
+def _model(name: str, label: str, description: str, tasks: tuple[TaskFamily, ...], *params: Param) -> NodeType:
     return NodeType(f"model.{name}", "model", label, description, DATA_IN, MODEL_OUT, params, tasks)
 
 
@@ -153,9 +151,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 choices=DATASET_TASKS,
                 help="What to learn; auto infers binary, multiclass or regression from the target.",
             ),
-            Param(
-                "features", "columns", [], help="Feature columns; empty means every column but the target."
-            ),
+            Param("features", "columns", [], help="Feature columns; empty means every column but the target."),
         ),
     ),
     _preprocess(
@@ -379,9 +375,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
         DATA_IN,
         MODEL_OUT,
         (
-            Param(
-                "time_budget_s", "int", 60, required=True, min=1, max=86_400, help="Search time in seconds."
-            ),
+            Param("time_budget_s", "int", 60, required=True, min=1, max=86_400, help="Search time in seconds."),
             Param(
                 "metric",
                 "choice",

@@ -60,18 +60,14 @@ def parse_graph(raw: Any) -> tuple[Graph, list[Issue]]:
         try:
             nodes.append(msgspec.convert(item, Node))
         except msgspec.ValidationError as exc:
-            node_id = (
-                item.get("id") if isinstance(item, Mapping) and isinstance(item.get("id"), str) else None
-            )
+            node_id = item.get("id") if isinstance(item, Mapping) and isinstance(item.get("id"), str) else None
             issues.append(Issue("malformed_node", f"node #{i}: {exc}", node_id=node_id, field=f"nodes[{i}]"))
     edges: list[Edge] = []
     for i, item in enumerate(parts["edges"]):
         try:
             edges.append(msgspec.convert(item, Edge))
         except msgspec.ValidationError as exc:
-            edge_id = (
-                item.get("id") if isinstance(item, Mapping) and isinstance(item.get("id"), str) else None
-            )
+            edge_id = item.get("id") if isinstance(item, Mapping) and isinstance(item.get("id"), str) else None
             issues.append(Issue("malformed_edge", f"edge #{i}: {exc}", edge_id=edge_id, field=f"edges[{i}]"))
     return Graph(nodes=nodes, edges=edges), issues
 
@@ -109,10 +105,10 @@ def validate(graph: Graph) -> list[Issue]:
                         field=port.name,
                     )
                 )
-    cyclic = _cycle_members(nodes, inputs)
+    cyclic = _cycles(nodes, graph.edges)
     for members in cyclic:
-        path = " → ".join(members)
-        issues.extend(Issue("cycle", f"part of a cycle: {path}", node_id=m) for m in members)
+        names = ", ".join(members)
+        issues.extend(Issue("cycle", f"part of a cycle through {names}", node_id=m) for m in members)
     if not cyclic:
         issues.extend(_check_branches(nodes, inputs, declared_tasks(nodes.values())))
     return issues
@@ -142,9 +138,9 @@ def validate_against_schemas(graph: Graph, schemas: Mapping[str, DatasetSchema])
     """
     issues: list[Issue] = []
     nodes = {n.id: n for n in graph.nodes}
-    inputs, _ = _check_edges(graph.edges, nodes)
-    if _cycle_members(nodes, inputs):
+    if _cycles(nodes, graph.edges):
         return issues
+    inputs, _ = _check_edges(graph.edges, nodes)
     roots = _roots(nodes, inputs)
     inferred: dict[str, str | None] = {}
     for n in nodes.values():
@@ -202,9 +198,7 @@ def validate_against_schemas(graph: Graph, schemas: Mapping[str, DatasetSchema])
     return issues
 
 
-def schemas_by_node(
-    nodes: Mapping[str, Node], schemas: Mapping[str, DatasetSchema]
-) -> dict[str, DatasetSchema]:
+def schemas_by_node(nodes: Mapping[str, Node], schemas: Mapping[str, DatasetSchema]) -> dict[str, DatasetSchema]:
     found: dict[str, DatasetSchema] = {}
     for n in nodes.values():
         ident = n.params.get("dataset_id")
@@ -217,9 +211,7 @@ def _check_dataset_columns(node: Node, schema: DatasetSchema) -> list[Issue]:
     issues = []
     target = node.params.get("target")
     if isinstance(target, str) and target and schema.column(target) is None:
-        issues.append(
-            Issue("unknown_column", f"the dataset has no column `{target}`", node_id=node.id, field="target")
-        )
+        issues.append(Issue("unknown_column", f"the dataset has no column `{target}`", node_id=node.id, field="target"))
     issues.extend(_unknown_columns(node, "features", schema))
     return issues
 
@@ -305,9 +297,7 @@ def _port(ports: tuple[Port, ...], handle: str | None) -> Port | None:
     return next((p for p in ports if p.name == handle), None)
 
 
-def _check_edges(
-    edges: list[Edge], nodes: Mapping[str, Node]
-) -> tuple[dict[str, dict[str, str]], list[Issue]]:
+def _check_edges(edges: list[Edge], nodes: Mapping[str, Node]) -> tuple[dict[str, dict[str, str]], list[Issue]]:
     """Returns, per node, port name -> the source node feeding it (well-formed edges only)."""
     issues: list[Issue] = []
     inputs: dict[str, dict[str, str]] = defaultdict(dict)
@@ -318,9 +308,7 @@ def _check_edges(
             continue
         seen.add(e.id)
         if e.source == e.target:
-            issues.append(
-                Issue("self_loop", "an edge cannot join a node to itself", edge_id=e.id, node_id=e.source)
-            )
+            issues.append(Issue("self_loop", "an edge cannot join a node to itself", edge_id=e.id, node_id=e.source))
             continue
         missing = [end for end in (e.source, e.target) if end not in nodes]
         if missing:
@@ -329,6 +317,9 @@ def _check_edges(
         source_spec = CATALOG.get(nodes[e.source].type)
         target_spec = CATALOG.get(nodes[e.target].type)
         if source_spec is None or target_spec is None:
+            in_port = _port(target_spec.inputs, e.target_handle) if target_spec else None
+            if in_port is not None:
+                inputs[e.target].setdefault(in_port.name, e.source)
             continue
         out_port = _port(source_spec.outputs, e.source_handle)
         in_port = _port(target_spec.inputs, e.target_handle)
@@ -382,32 +373,55 @@ def _parent(inputs: Mapping[str, dict[str, str]], node_id: str) -> str | None:
     return next(iter(feeding.values())) if feeding else None
 
 
-def _cycle_members(nodes: Mapping[str, Node], inputs: Mapping[str, dict[str, str]]) -> list[list[str]]:
-    """Each cycle among the well-formed edges, as its nodes in path order.
+def _cycles(nodes: Mapping[str, Node], edges: list[Edge]) -> list[list[str]]:
+    """Strongly connected components with more than one node, over every edge between known nodes.
 
-    Every node has at most one parent per port and every type has at most one input port, so the
-    parent relation is a functional graph: following parents from any node either ends or loops.
+    Tarjan's algorithm, iterative so a 10,000-node chain doesn't hit the recursion limit. Members come
+    back in graph order.
     """
-    state: dict[str, int] = {}
-    cycles: list[list[str]] = []
-    for start in nodes:
-        if start in state:
+    children: dict[str, list[str]] = defaultdict(list)
+    for e in edges:
+        if e.source != e.target and e.source in nodes and e.target in nodes:
+            children[e.source].append(e.target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    for root in nodes:
+        if root in index:
             continue
-        trail: list[str] = []
-        position: dict[str, int] = {}
-        current: str | None = start
-        while current is not None and current not in state:
-            state[current] = 1
-            position[current] = len(trail)
-            trail.append(current)
-            current = _parent(inputs, current)
-        if current is not None and state.get(current) == 1 and current in position:
-            loop = trail[position[current] :]
-            loop.reverse()
-            cycles.append(loop)
-        for member in trail:
-            state[member] = 2
-    return cycles
+        work = [(root, 0)]
+        while work:
+            current, child_i = work.pop()
+            if child_i == 0:
+                index[current] = low[current] = len(index)
+                stack.append(current)
+                on_stack.add(current)
+            kids = children[current]
+            if child_i < len(kids):
+                work.append((current, child_i + 1))
+                child = kids[child_i]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on_stack:
+                    low[current] = min(low[current], index[child])
+                continue
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[current])
+            if low[current] == index[current]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == current:
+                        break
+                if len(component) > 1:
+                    components.append(component)
+    rank = {ident: i for i, ident in enumerate(nodes)}
+    return [sorted(c, key=rank.__getitem__) for c in components]
 
 
 def _roots(nodes: Mapping[str, Node], inputs: Mapping[str, dict[str, str]]) -> dict[str, str]:
@@ -538,9 +552,7 @@ def _choice_fits_task(node: Node, spec: NodeType, family: str, task: str) -> lis
         and metric != "auto"
         and metric not in METRICS_BY_FAMILY[family]
     ):
-        issues.append(
-            Issue("task_mismatch", f"metric {metric} does not fit {task}", node_id=node.id, field="metric")
-        )
+        issues.append(Issue("task_mismatch", f"metric {metric} does not fit {task}", node_id=node.id, field="metric"))
     families = node.params.get("families")
     if node.type == "automl" and isinstance(families, list):
         for name in families:

@@ -157,13 +157,9 @@ def model_branches(graph: Graph) -> dict[str, list[str]]:
 def canonical(graph: Graph) -> bytes:
     """What the graph computes, as bytes: independent of node/edge order, key order in params,
     canvas positions and edge ids (React Flow regenerates those)."""
-    nodes = [
-        {"id": n.id, "type": n.type, "params": n.params} for n in sorted(graph.nodes, key=lambda n: n.id)
-    ]
+    nodes = [{"id": n.id, "type": n.type, "params": n.params} for n in sorted(graph.nodes, key=lambda n: n.id)]
     edges = sorted((e.source, e.target, e.source_handle or "", e.target_handle or "") for e in graph.edges)
-    return msgspec.json.encode(
-        {"schema_version": graph.schema_version, "nodes": nodes, "edges": edges}, order="sorted"
-    )
+    return msgspec.json.encode({"schema_version": graph.schema_version, "nodes": nodes, "edges": edges}, order="sorted")
 
 
 def content_hash(graph: Graph) -> str:

@@ -90,9 +90,7 @@ class MemoryExecutor:
     async def _run(self, job: _Job, request: ExecutionRequest, datasets: dict[str, Path]) -> None:
         loop = asyncio.get_running_loop()
         for step in range(self.progress_steps):
-            await job.events.put(
-                ProgressEvent(fraction=step / max(self.progress_steps, 1), message=f"step {step}")
-            )
+            await job.events.put(ProgressEvent(fraction=step / max(self.progress_steps, 1), message=f"step {step}"))
         if self.stall:
             await asyncio.Event().wait()
         if self.fail_with is not None:

@@ -198,11 +198,7 @@ class MemoryRunRepository:
 
     async def claim_next(self, at: datetime, exclude_owners: Sequence[str] = ()) -> Run | None:
         queued = sorted(
-            (
-                r
-                for r in self.table.rows.values()
-                if r.status is RunStatus.QUEUED and r.owner_id not in exclude_owners
-            ),
+            (r for r in self.table.rows.values() if r.status is RunStatus.QUEUED and r.owner_id not in exclude_owners),
             key=lambda r: (r.created_at, r.id),
         )
         if not queued:
@@ -215,9 +211,7 @@ class MemoryRunRepository:
         return [copy.deepcopy(r) for r in self.table.rows.values() if r.status is status]
 
     async def count_running(self, owner_id: str) -> int:
-        return sum(
-            1 for r in self.table.rows.values() if r.owner_id == owner_id and r.status is RunStatus.RUNNING
-        )
+        return sum(1 for r in self.table.rows.values() if r.owner_id == owner_id and r.status is RunStatus.RUNNING)
 
 
 class MemoryModelRepository:

@@ -48,9 +48,7 @@ class RunService:
             await uow.commit()
         return run
 
-    async def execute_graph(
-        self, owner_id: str, graph: Graph, name: str | None, seed: int = DEFAULT_SEED
-    ) -> Run:
+    async def execute_graph(self, owner_id: str, graph: Graph, name: str | None, seed: int = DEFAULT_SEED) -> Run:
         """An unsaved graph runs as a new workflow, so the run and its models have a home."""
         issues = validate(graph) + runnable_issues(graph)
         if issues:

@@ -119,12 +119,10 @@ class RunSupervisor:
             async with contextlib.AsyncExitStack() as stack:
                 async with self.uow() as uow:
                     keys = {
-                        ident: (await uow.datasets.get(run.owner_id, ident)).blob_key
-                        for ident in run.dataset_hashes
+                        ident: (await uow.datasets.get(run.owner_id, ident)).blob_key for ident in run.dataset_hashes
                     }
                 files: dict[str, Path] = {
-                    ident: await stack.enter_async_context(self.blobs.as_file(key))
-                    for ident, key in keys.items()
+                    ident: await stack.enter_async_context(self.blobs.as_file(key)) for ident, key in keys.items()
                 }
                 request = ExecutionRequest(
                     run_id=run.id, workflow=run.snapshot, dataset_hashes=run.dataset_hashes, seed=run.seed
@@ -132,16 +130,12 @@ class RunSupervisor:
                 handle = await self.executor.submit(request, files)
                 await self._follow(run, handle)
         except NotFound as exc:
-            await self._finish(
-                run.id, RunStatus.FAILED, error=RunError(message=f"{exc.message}: it was deleted")
-            )
+            await self._finish(run.id, RunStatus.FAILED, error=RunError(message=f"{exc.message}: it was deleted"))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("run %s failed in the supervisor", run.id)
-            await self._finish(
-                run.id, RunStatus.FAILED, error=RunError(message=f"{type(exc).__name__}: {exc}")
-            )
+            await self._finish(run.id, RunStatus.FAILED, error=RunError(message=f"{type(exc).__name__}: {exc}"))
 
     async def _follow(self, run: Run, handle: JobHandle) -> None:
         loop = asyncio.get_running_loop()
@@ -173,9 +167,7 @@ class RunSupervisor:
                     await self.executor.cancel(handle)
                     return
                 pending_log = []
-        await self._finish(
-            run.id, RunStatus.FAILED, error=RunError(message="the executor stopped without a result")
-        )
+        await self._finish(run.id, RunStatus.FAILED, error=RunError(message="the executor stopped without a result"))
 
     async def _write_progress(self, run_id: str, progress: Progress, log_lines: list[str]) -> bool:
         """Store progress; False when the run is no longer running (cancelled by its owner)."""
