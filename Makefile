@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 FRONTEND_STAMP := frontend/node_modules/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test lint test-py test-frontend bench bench-smoke space clean
+.PHONY: install run test lint test-py test-frontend test-e2e postgres browser bench bench-smoke space clean
 
 install: $(STAMP) frontend-install
 
@@ -34,13 +34,25 @@ lint: $(STAMP)
 	$(BIN)/ruff check src worker tests bench
 	$(BIN)/mypy
 
-test-py: $(STAMP)
+# Tests that need PostgreSQL run against the real server; start it when this machine has it stopped.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
+
+# Debian's Chromium drives the browser tests (test tools' own browser downloads fail here).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test-py: $(STAMP) postgres
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-frontend: frontend-install
 	@if [ -f frontend/package.json ]; then (cd frontend && npm test); fi
 
-test: install lint test-py test-frontend bench-smoke
+test-e2e: $(STAMP) frontend-build browser
+	@if [ -f frontend/package.json ]; then (cd frontend && npm run e2e); fi
+
+test: install lint test-py test-frontend test-e2e bench-smoke
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -c constraints.txt -e ".[bench]"

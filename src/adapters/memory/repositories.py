@@ -105,6 +105,10 @@ class MemoryUserRepository:
         user_id = self.identities.get((provider, subject))
         return copy.deepcopy(self.users[user_id]) if user_id else None
 
+    async def find_by_email(self, email: str) -> User | None:
+        found = next((u for u in self.users.values() if u.email == email), None)
+        return copy.deepcopy(found)
+
     async def link_identity(self, user_id: str, provider: str, subject: str) -> None:
         if user_id not in self.users:
             raise NotFound("user", user_id)

@@ -18,9 +18,15 @@ class AuthService:
         self.clock = clock
 
     async def sign_in(self, identity: Identity) -> tuple[User, str]:
-        """The user linked to (provider, subject), created on first sign-in; email and name kept current."""
+        """The user linked to (provider, subject), created on first sign-in; email and name kept current.
+
+        A new identity whose (provider-verified) email belongs to a user joins that user: one person,
+        one account, whichever way they sign in.
+        """
         async with self.uow() as uow:
             user = await uow.users.find_by_identity(identity.provider, identity.subject)
+            if user is None and (user := await uow.users.find_by_email(identity.email)) is not None:
+                await uow.users.link_identity(user.id, identity.provider, identity.subject)
             if user is None:
                 user = User(
                     id=new_id(),

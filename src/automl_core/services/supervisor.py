@@ -51,7 +51,9 @@ class RunSupervisor:
         per_user: int = 1,
         poll_s: float = 0.5,
         progress_every_s: float = 0.5,
+        run_timeout_s: float | None = None,
     ) -> None:
+        """`run_timeout_s` stops and fails a run that takes longer, whatever its executor does."""
         self.uow = uow
         self.blobs = blobs
         self.executor = executor
@@ -60,6 +62,7 @@ class RunSupervisor:
         self.per_user = per_user
         self.poll_s = poll_s
         self.progress_every_s = progress_every_s
+        self.run_timeout_s = run_timeout_s
         self.active: dict[str, asyncio.Task[None]] = {}
         self._owners: dict[str, str] = {}
 
@@ -138,6 +141,38 @@ class RunSupervisor:
             await self._finish(run.id, RunStatus.FAILED, error=RunError(message=f"{type(exc).__name__}: {exc}"))
 
     async def _follow(self, run: Run, handle: JobHandle) -> None:
+        """Follow the job to its end; it is stopped if the run is cancelled, times out, or this task is
+        cancelled (shutdown), since an executor job nobody follows would only waste a worker."""
+        watcher = asyncio.create_task(self._stop_when_cancelled(run.id, handle))
+        done = False
+        try:
+            async with asyncio.timeout(self.run_timeout_s) as deadline:
+                await self._consume(run, handle)
+            done = True
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            message = f"the run took longer than its time limit of {self.run_timeout_s:g} s and was stopped"
+            await self._finish(run.id, RunStatus.FAILED, error=RunError(message=message))
+        finally:
+            watcher.cancel()
+            if not done:
+                await asyncio.shield(self.executor.cancel(handle))
+
+    async def _stop_when_cancelled(self, run_id: str, handle: JobHandle) -> None:
+        """A run cancelled by its owner stops its job even when the job has gone quiet."""
+        while True:
+            await asyncio.sleep(self.poll_s)
+            async with self.uow() as uow:
+                try:
+                    status: RunStatus | None = (await uow.runs.get_for_system(run_id)).status
+                except NotFound:
+                    status = None
+            if status is not RunStatus.RUNNING:
+                await self.executor.cancel(handle)
+                return
+
+    async def _consume(self, run: Run, handle: JobHandle) -> None:
         loop = asyncio.get_running_loop()
         progress = Progress(0.0, "started")
         pending_log: list[str] = []

@@ -1,0 +1,81 @@
+"""`make bench`: every benchmark, printed as tables and written as JSON under bench/results/.
+
+Each figure is a ratio against a baseline measured in the same run: the machine is shared and noisy.
+`--smoke` runs a small slice of each so `make test` proves the harness still works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+RESULTS = Path(__file__).parent / "results"
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "automl": ("bench.automl_table", "AutoML node vs default HGB / random forest"),
+    "flaml": ("bench.flaml_compare", "AutoML node vs FLAML (same split, budget, cores)"),
+    "overhead": ("bench.overhead", "Platform overhead: run wall time minus engine time"),
+    "api": ("bench.api_load", "API throughput vs a bare Litestar app"),
+    "ingestion": ("bench.ingestion", "Upload ingestion vs polars.read_csv"),
+    "validation": ("bench.validation_scaling", "Validation time per node (linear growth → ratios near 1)"),
+}
+
+
+def section_runner(module: str) -> Callable[..., list[dict[str, Any]]] | None:
+    try:
+        return importlib.import_module(module).run  # type: ignore[no-any-return]
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("bench."):
+            return None
+        raise
+
+
+def show(console: Console, title: str, rows: list[dict[str, Any]]) -> None:
+    table = Table(title=title)
+    for column in rows[0] if rows else []:
+        table.add_column(str(column))
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--smoke", action="store_true", help="a quick slice of each benchmark")
+    parser.add_argument("--budget", type=float, default=60.0, help="AutoML time budget per table, seconds")
+    parser.add_argument("--only", nargs="*", choices=sorted(SECTIONS), help="run only these sections")
+    args = parser.parse_args(argv)
+    console = Console()
+    chosen = args.only or (["validation", "automl"] if args.smoke else list(SECTIONS))
+    report: dict[str, Any] = {"smoke": args.smoke, "budget_s": args.budget, "sections": {}}
+    for name in chosen:
+        module, title = SECTIONS[name]
+        runner = section_runner(module)
+        if runner is None:
+            console.print(f"[yellow]{name}: not available ({module} missing)[/yellow]")
+            continue
+        started = time.perf_counter()
+        kwargs: dict[str, Any] = {"smoke": args.smoke}
+        if name in ("automl", "flaml"):
+            kwargs["budget_s"] = 5.0 if args.smoke else args.budget
+        rows = runner(**kwargs)
+        report["sections"][name] = {"rows": rows, "seconds": round(time.perf_counter() - started, 1)}
+        show(console, title, rows)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}{'-smoke' if args.smoke else ''}.json"
+    out.write_text(json.dumps(report, indent=2, default=str))
+    console.print(f"written {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""PolarsTableReader: upload on disk → typed, zstd-compressed Parquet in `workdir` + schema + profile.
+
+Three lazy passes at most: sniffing (hash + encoding check, plain Python I/O), `scan_* → sink_parquet`
+(streaming, bounded memory), and one `select` over the Parquet for every column statistic at once.
+`content_hash` is the SHA-256 of the upload as received, so the same file always hashes the same
+whatever the Parquet writer does; the blob key of the stored Parquet is its own hash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import re
+import uuid
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from adapters.tabular.sniffing import Upload, invalid, ragged_error, ragged_lines, sniff, unique_names
+from automl_core.datasets import NUMERIC, Column, ColumnProfile, DType, HistogramBin, TopValue
+from automl_core.issues import Issue
+from automl_core.ports import IngestedTable, Preview
+
+NULL_VALUES = ["NA", "?", ""]
+INFER_ROWS = 1_000
+UNPARSED = re.compile(r"could not parse .* \(column number (\d+)\)", re.DOTALL)
+TRANSCODE_CHARS = 1 << 20
+
+
+def logical_dtype(dtype: pl.DataType) -> DType:
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_float() or dtype.is_decimal():
+        return "float"
+    if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
+        return "string"
+    if isinstance(dtype, pl.Datetime) or dtype == pl.Date:
+        return "datetime"
+    return "other"
+
+
+def json_safe(value: Any) -> Any:
+    """Cell values as JSON can carry them: no NaN/inf, times as ISO 8601, nested values walked."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Decimal):
+        return json_safe(float(value))
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    return value
+
+
+def _transcode(source: Path, target: Path) -> None:
+    with source.open(encoding="latin-1", newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(TRANSCODE_CHARS):
+            dst.write(chunk)
+
+
+class PolarsTableReader:
+    def __init__(self, *, histogram_bins: int = 20, top_values: int = 10) -> None:
+        self.histogram_bins = histogram_bins
+        self.top_values = top_values
+
+    async def ingest(self, path: Path, filename: str, workdir: Path) -> IngestedTable:
+        return await asyncio.to_thread(self._ingest, path, filename, workdir)
+
+    async def preview(self, parquet: Path, limit: int, offset: int) -> Preview:
+        return await asyncio.to_thread(self._preview, parquet, limit, offset)
+
+    def _ingest(self, path: Path, filename: str, workdir: Path) -> IngestedTable:
+        upload = sniff(path, filename)
+        workdir.mkdir(parents=True, exist_ok=True)
+        stem = workdir / uuid.uuid4().hex
+        target = stem.with_suffix(".parquet")
+        scratch = [stem.with_suffix(".partial"), stem.with_suffix(".utf8")]
+        try:
+            warnings = self._write(upload, path, target, *scratch)
+            return self._describe(upload, target, warnings)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        finally:
+            for leftover in scratch:
+                leftover.unlink(missing_ok=True)
+
+    def _write(self, upload: Upload, path: Path, target: Path, partial: Path, utf8: Path) -> list[Issue]:
+        if upload.encoding != "utf-8":
+            _transcode(path, utf8)
+            path = utf8
+        try:
+            if upload.format in ("csv", "tsv"):
+                warnings = self._sink_csv(upload, path, partial)
+            else:
+                lf = (
+                    pl.scan_parquet(path)
+                    if upload.format == "parquet"
+                    else pl.scan_ndjson(path, infer_schema_length=INFER_ROWS)
+                )
+                original = lf.collect_schema().names()
+                names, warnings = unique_names(original)
+                lf.rename(dict(zip(original, names, strict=True))).sink_parquet(partial)
+        except pl.exceptions.PolarsError as e:
+            raise invalid("unreadable", f"Could not read the file: {str(e).splitlines()[0]}") from e
+        os.replace(partial, target)
+        return warnings
+
+    def _sink_csv(self, upload: Upload, path: Path, partial: Path) -> list[Issue]:
+        """Infer types from the first rows, then stream; a later value that doesn't fit its column's
+        type (polars names it) widens that column (integer → float → string) and the sink reruns.
+        Inferring from more rows instead is costly: date detection slows down sharply past ~1,000."""
+        names, warnings = unique_names(upload.header)
+        options: dict[str, Any] = {"separator": upload.delimiter, "null_values": NULL_VALUES}
+        inferred = pl.scan_csv(
+            path, new_columns=names, try_parse_dates=True, infer_schema_length=INFER_ROWS, **options
+        ).collect_schema()
+        schema = dict(inferred)
+        for _ in range(2 * len(names) + 1):
+            try:
+                pl.scan_csv(path, schema=schema, has_header=False, skip_rows=1, **options).sink_parquet(partial)
+                return warnings
+            except pl.exceptions.ComputeError as e:
+                if unparsed := UNPARSED.search(str(e)):
+                    name = names[int(unparsed[1]) - 1]
+                    schema[name] = pl.Float64() if schema[name].is_integer() else pl.String()
+                elif "more fields" in str(e):
+                    with path.open(encoding="utf-8-sig", newline="") as lines:
+                        raise ragged_error(ragged_lines(lines, upload.delimiter, len(names))) from e
+                else:
+                    raise
+        raise AssertionError("every column is a string by now, which always parses")
+
+    def _describe(self, upload: Upload, parquet: Path, warnings: list[Issue]) -> IngestedTable:
+        lf = pl.scan_parquet(parquet)
+        schema = lf.collect_schema()
+        if len(schema) < 2:
+            raise invalid("single_column", "The table has a single column; it needs at least a feature and a target")
+        kinds = {name: logical_dtype(dtype) for name, dtype in schema.items()}
+        stats = lf.select(pl.len().alias("rows"), *self._statistics(schema, kinds)).collect(engine="streaming")
+        row = stats.row(0, named=True)
+        if row["rows"] == 0:
+            if upload.format in ("csv", "tsv"):
+                raise invalid("header_only", "The file has a header but no data rows")
+            raise invalid("no_rows", "The table has no rows")
+        profile = [self._profile(i, name, kinds[name], row) for i, name in enumerate(schema)]
+        return IngestedTable(
+            parquet_path=str(parquet),
+            format=upload.format,
+            row_count=row["rows"],
+            content_hash=upload.content_hash,
+            columns=[Column(p.name, p.dtype, p.missing, p.unique) for p in profile],
+            profile=profile,
+            warnings=warnings,
+        )
+
+    def _statistics(self, schema: pl.Schema, kinds: dict[str, DType]) -> list[pl.Expr]:
+        """Every column's statistics as expressions of one `select`, aliased `<position>.<stat>`."""
+        exprs = []
+        for i, (name, dtype) in enumerate(schema.items()):
+            column = pl.nth(i)  # not pl.col: a name like "*" or "^a.*$" would select many
+            exprs += [column.null_count().alias(f"{i}.missing"), column.drop_nulls().n_unique().alias(f"{i}.unique")]
+            kind = kinds[name]
+            if kind in NUMERIC:
+                values = column.filter(column.is_finite()) if dtype.is_float() else column
+                exprs += [
+                    values.min().cast(pl.Float64).alias(f"{i}.min"),
+                    values.max().cast(pl.Float64).alias(f"{i}.max"),
+                    values.mean().cast(pl.Float64).alias(f"{i}.mean"),
+                    values.std().cast(pl.Float64).alias(f"{i}.std"),
+                    values.hist(bin_count=self.histogram_bins, include_breakpoint=True)
+                    .implode()
+                    .alias(f"{i}.histogram"),
+                ]
+            elif kind == "datetime":
+                exprs += [column.min().alias(f"{i}.min"), column.max().alias(f"{i}.max")]
+            elif kind in ("string", "boolean"):
+                top = column.drop_nulls().alias("value").value_counts(sort=True, name="count").head(self.top_values)
+                exprs.append(top.implode().alias(f"{i}.top_values"))
+        return exprs
+
+    @staticmethod
+    def _profile(i: int, name: str, kind: DType, row: dict[str, Any]) -> ColumnProfile:
+        missing, unique = row[f"{i}.missing"], row[f"{i}.unique"]
+        extra: dict[str, Any] = {}
+        if kind in NUMERIC:
+            extra = {k: json_safe(row[f"{i}.{k}"]) for k in ("min", "max", "mean", "std")}
+            bins = row[f"{i}.histogram"]
+            if extra["min"] is not None and bins:
+                edges = [b["breakpoint"] for b in bins]
+                first = edges[0] - (edges[1] - edges[0]) if len(edges) > 1 else extra["min"]
+                starts = [first, *edges[:-1]]
+                extra["histogram"] = [
+                    HistogramBin(start, b["breakpoint"], b["count"]) for start, b in zip(starts, bins, strict=True)
+                ]
+        elif kind == "datetime":
+            extra = {k: json_safe(row[f"{i}.{k}"]) for k in ("min", "max")}
+        elif kind in ("string", "boolean"):
+            extra["top_values"] = [TopValue(json_safe(v["value"]), v["count"]) for v in row[f"{i}.top_values"]]
+        return ColumnProfile(name=name, dtype=kind, missing=missing, unique=unique, **extra)
+
+    @staticmethod
+    def _preview(parquet: Path, limit: int, offset: int) -> Preview:
+        lf = pl.scan_parquet(parquet)
+        total = lf.select(pl.len()).collect().item()
+        frame = lf.slice(offset, limit).collect()
+        return Preview(
+            columns=frame.columns,
+            rows=[[json_safe(v) for v in row] for row in frame.iter_rows()],
+            total_rows=total,
+        )
