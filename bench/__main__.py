@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=60.0, help="AutoML time budget per table, seconds")
     parser.add_argument("--only", nargs="*", choices=sorted(SECTIONS), help="run only these sections")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 220)  # wide tables stay legible in logs
     chosen = args.only or (["validation", "automl"] if args.smoke else list(SECTIONS))
     report: dict[str, Any] = {"smoke": args.smoke, "budget_s": args.budget, "sections": {}}
     for name in chosen:

@@ -63,7 +63,7 @@ def _ratio(automl: float, other: float, lower_is_better: bool) -> float:
 
 
 def run(budget_s: float = 30.0, datasets: list[str] | None = None, smoke: bool = False) -> list[dict[str, Any]]:
-    chosen = {name: SMOKE.get(name) for name in (datasets or (SMOKE if smoke else TARGETS))}
+    chosen = {name: SMOKE.get(name) if smoke else None for name in (datasets or (SMOKE if smoke else TARGETS))}
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
         for name, limit in chosen.items():

@@ -82,8 +82,10 @@ class RunRepository(Protocol):
     async def get_for_system(self, run_id: str) -> Run: ...
     async def list(self, owner_id: str, workflow_id: str | None, limit: int, offset: int) -> Page[Run]: ...
     async def transition(self, run: Run, expected: RunStatus) -> None:
-        """Compare-and-set on status: store `run`'s status, progress and timestamps only if the stored
-        status is still `expected`, else Conflict. Results, error and log are set separately."""
+        """Compare-and-set: store `run`'s status, progress, timestamps and lease only if the stored run is
+        still `expected` and in the same attempt (`run.attempts`), else Conflict. The attempt is what
+        stops a replica whose run was taken back and claimed by another from still finishing it.
+        Results, error and log are set separately."""
         ...
 
     async def set_progress(self, run_id: str, progress: Progress, log: Sequence[str] = ()) -> None:
@@ -91,8 +93,23 @@ class RunRepository(Protocol):
         ...
 
     async def set_outcome(self, run_id: str, results: builtins.list[RunResult], error: RunError | None) -> None: ...
-    async def claim_next(self, at: datetime, exclude_owners: Sequence[str] = ()) -> Run | None:
-        """Atomically move the oldest queued run (of an owner not excluded) to running and return it."""
+    async def claim_next(
+        self, at: datetime, exclude_owners: Sequence[str] = (), *, lease_owner: str, lease_until: datetime
+    ) -> Run | None:
+        """Atomically move the oldest queued run (of an owner not excluded) to running, leased to the replica
+        `lease_owner` until `lease_until` and counted as one more attempt, and return it."""
+        ...
+
+    async def renew_leases(self, lease_owner: str, run_ids: Sequence[str], until: datetime) -> set[str]:
+        """Extend to `until` the leases `lease_owner` holds on these running runs; return the ids it still
+        holds (a run missing from the answer was taken back or ended: its job must stop)."""
+        ...
+
+    async def release_leases(self, at: datetime, owner: str | None = None) -> builtins.list[Run]:
+        """Move back to queued every running run whose lease ended before `at` (or that has none), and with
+        `owner` every run that replica holds (it restarted under its own id: nothing it held lives on);
+        return them as now stored, oldest first. They stay locked until the unit of work ends, so the
+        caller can fail some in the same transaction before any replica claims them."""
         ...
 
     async def in_status(self, status: RunStatus) -> builtins.list[Run]: ...

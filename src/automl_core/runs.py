@@ -88,6 +88,12 @@ class Run(msgspec.Struct, kw_only=True):
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    attempts: int = 0
+    """How many times a supervisor claimed the run: a second attempt follows a replica that died with it."""
+    lease_owner: str | None = None
+    """The replica (API process) running it, while it runs."""
+    lease_expires_at: datetime | None = None
+    """Until when that replica's claim holds unless it renews it; past it, any replica may take the run back."""
 
     def moved(self, target: RunStatus, at: datetime) -> Run:
         """A copy in the `target` state; raises IllegalTransition for moves the machine forbids."""
@@ -96,10 +102,9 @@ class Run(msgspec.Struct, kw_only=True):
         if target is RunStatus.RUNNING:
             changes["started_at"] = at
         elif target is RunStatus.QUEUED:
-            changes["started_at"] = None
-            changes["progress"] = Progress()
+            changes.update(started_at=None, progress=Progress(), lease_owner=None, lease_expires_at=None)
         else:
-            changes["finished_at"] = at
+            changes.update(finished_at=at, lease_owner=None, lease_expires_at=None)
             if target is RunStatus.SUCCEEDED:
                 changes["progress"] = Progress(1.0, "done")
         return msgspec.structs.replace(self, **changes)

@@ -2,6 +2,8 @@
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,6 +15,11 @@ from automl_core.runs import Progress, Run, RunError, RunStatus
 from .factories import at, result, run, saved_user
 
 MakeUow = Callable[[], UnitOfWork]
+LEASE_S = 30
+
+
+def lease(now: datetime, owner: str = "replica-a") -> dict[str, Any]:
+    return {"lease_owner": owner, "lease_until": now + timedelta(seconds=LEASE_S)}
 
 
 async def save(make_uow: MakeUow, *runs: Run) -> None:
@@ -132,14 +139,15 @@ async def test_claim_next_takes_the_oldest_queued_of_an_allowed_owner(make_uow: 
     done = run(idle.id, created_at=at(-5)).moved(RunStatus.CANCELLED, at(0))
     await save(make_uow, newest, oldest, middle, done)
     async with make_uow() as uow:
-        claimed = await uow.runs.claim_next(at(9), exclude_owners=[busy.id])
+        claimed = await uow.runs.claim_next(at(9), exclude_owners=[busy.id], **lease(at(9)))
         await uow.commit()
     assert claimed is not None
     assert (claimed.id, claimed.status, claimed.started_at) == (middle.id, RunStatus.RUNNING, at(9))
+    assert (claimed.attempts, claimed.lease_owner, claimed.lease_expires_at) == (1, "replica-a", at(9 + LEASE_S))
     async with make_uow() as uow:
-        assert (await uow.runs.claim_next(at(10))).id == oldest.id  # type: ignore[union-attr]
-        assert (await uow.runs.claim_next(at(11))).id == newest.id  # type: ignore[union-attr]
-        assert await uow.runs.claim_next(at(12)) is None
+        assert (await uow.runs.claim_next(at(10), **lease(at(10)))).id == oldest.id  # type: ignore[union-attr]
+        assert (await uow.runs.claim_next(at(11), **lease(at(11)))).id == newest.id  # type: ignore[union-attr]
+        assert await uow.runs.claim_next(at(12), **lease(at(12))) is None
         assert await uow.runs.count_running(idle.id) == 2
         assert await uow.runs.count_running(busy.id) == 1
         assert {r.id for r in await uow.runs.in_status(RunStatus.RUNNING)} == {oldest.id, middle.id, newest.id}
@@ -153,7 +161,7 @@ async def test_concurrent_claims_never_share_a_run(make_uow: MakeUow) -> None:
 
     async def claim() -> str | None:
         async with make_uow() as uow:
-            claimed = await uow.runs.claim_next(at(100))
+            claimed = await uow.runs.claim_next(at(100), **lease(at(100)))
             await asyncio.sleep(0.01)  # hold the claim (and its row lock) for a moment
             await uow.commit()
         return claimed.id if claimed else None
@@ -162,3 +170,104 @@ async def test_concurrent_claims_never_share_a_run(make_uow: MakeUow) -> None:
     taken = [c for c in claims if c is not None]
     assert sorted(taken) == sorted(r.id for r in queued)
     assert claims.count(None) == 3
+
+
+async def claimed_runs(make_uow: MakeUow, owner_id: str, n: int, replica: str, now: float) -> list[Run]:
+    await save(make_uow, *(run(owner_id, created_at=at(i)) for i in range(n)))
+    async with make_uow() as uow:
+        claimed = [await uow.runs.claim_next(at(now), **lease(at(now), replica)) for _ in range(n)]
+        await uow.commit()
+    assert all(c is not None for c in claimed)
+    return [c for c in claimed if c is not None]
+
+
+async def test_renewing_extends_only_the_leases_the_replica_holds(make_uow: MakeUow) -> None:
+    owner = await saved_user(make_uow)
+    mine, theirs = await claimed_runs(make_uow, owner.id, 2, "replica-a", 0)
+    async with make_uow() as uow:
+        await uow.runs.transition(theirs.moved(RunStatus.QUEUED, at(1)), RunStatus.RUNNING)
+        await uow.commit()
+    async with make_uow() as uow:
+        held = await uow.runs.renew_leases("replica-a", [mine.id, theirs.id, new_id(), "not-a-uuid"], at(50))
+        assert await uow.runs.renew_leases("replica-b", [mine.id], at(99)) == set()
+        await uow.commit()
+    assert held == {mine.id}
+    async with make_uow() as uow:
+        assert (await uow.runs.get_for_system(mine.id)).lease_expires_at == at(50)
+
+
+async def test_release_takes_back_only_lapsed_leases(make_uow: MakeUow) -> None:
+    owner = await saved_user(make_uow)
+    lapsed, renewed = await claimed_runs(make_uow, owner.id, 2, "replica-a", 0)
+    async with make_uow() as uow:
+        await uow.runs.renew_leases("replica-a", [renewed.id], at(100))
+        await uow.commit()
+    async with make_uow() as uow:
+        assert await uow.runs.release_leases(at(LEASE_S)) == []  # a lease still holds at its last instant
+        released = await uow.runs.release_leases(at(LEASE_S + 1))
+        await uow.commit()
+    assert [(r.id, r.status, r.attempts, r.lease_owner, r.started_at) for r in released] == [
+        (lapsed.id, RunStatus.QUEUED, 1, None, None)
+    ]
+    async with make_uow() as uow:
+        again = await uow.runs.claim_next(at(40), **lease(at(40), "replica-b"))
+        assert again is not None and (again.id, again.attempts, again.lease_owner) == (lapsed.id, 2, "replica-b")
+        assert (await uow.runs.get_for_system(renewed.id)).status is RunStatus.RUNNING
+
+
+async def test_release_of_a_restarted_replica_takes_back_what_it_held(make_uow: MakeUow) -> None:
+    owner = await saved_user(make_uow)
+    mine, _ = await claimed_runs(make_uow, owner.id, 1, "replica-a", 0) + await claimed_runs(
+        make_uow, owner.id, 1, "replica-b", 0
+    )
+    async with make_uow() as uow:
+        released = await uow.runs.release_leases(at(1), owner="replica-a")
+        await uow.commit()
+    assert [r.id for r in released] == [mine.id]
+
+
+async def test_a_replica_cannot_finish_a_run_claimed_again_by_another(make_uow: MakeUow) -> None:
+    owner = await saved_user(make_uow)
+    [first] = await claimed_runs(make_uow, owner.id, 1, "replica-a", 0)
+    async with make_uow() as uow:
+        await uow.runs.release_leases(at(LEASE_S + 1))
+        second = await uow.runs.claim_next(at(LEASE_S + 2), **lease(at(LEASE_S + 2), "replica-b"))
+        await uow.commit()
+    assert second is not None and second.attempts == 2
+    async with make_uow() as uow:
+        with pytest.raises(Conflict):
+            await uow.runs.transition(first.moved(RunStatus.SUCCEEDED, at(40)), RunStatus.RUNNING)
+        await uow.runs.transition(second.moved(RunStatus.SUCCEEDED, at(41)), RunStatus.RUNNING)
+        await uow.commit()
+    async with make_uow() as uow:
+        done = await uow.runs.get_for_system(first.id)
+    assert (done.status, done.attempts, done.lease_owner, done.lease_expires_at) == (RunStatus.SUCCEEDED, 2, None, None)
+
+
+async def test_renewal_and_release_never_both_win(make_uow: MakeUow) -> None:
+    """A lapsed lease renewed while another replica releases it: either the owner keeps it (and the
+    release skips it) or the run goes back to the queue (and the owner learns it lost it), never both."""
+    owner = await saved_user(make_uow)
+    runs_ = await claimed_runs(make_uow, owner.id, 4, "replica-a", 0)
+    ids = [r.id for r in runs_]
+
+    async def renew() -> set[str]:
+        async with make_uow() as uow:
+            held = await uow.runs.renew_leases("replica-a", ids, at(200))
+            await asyncio.sleep(0.02)
+            await uow.commit()
+        return held
+
+    async def release() -> set[str]:
+        async with make_uow() as uow:
+            released = await uow.runs.release_leases(at(LEASE_S + 1))
+            await asyncio.sleep(0.02)
+            await uow.commit()
+        return {r.id for r in released}
+
+    held, released = await asyncio.gather(renew(), release())
+    assert held | released == set(ids) and not held & released
+    async with make_uow() as uow:
+        for r in runs_:
+            stored = await uow.runs.get_for_system(r.id)
+            assert stored.status is (RunStatus.RUNNING if r.id in held else RunStatus.QUEUED)

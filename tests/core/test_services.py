@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -200,15 +201,62 @@ async def test_supervisor_records_failures_with_the_node(uow, dataset):
     assert (failed.error.node_id, failed.error.message) == ("model", "target has one class")
 
 
-async def test_recover_fails_runs_left_running(uow, dataset):
+async def test_recover_retries_a_dead_replicas_run_once_then_fails_it(uow, dataset):
+    wf = await WorkflowService(uow, SystemClock()).create(ALICE, "wf", "", classic())
+    run = await RunService(uow, SystemClock()).execute(ALICE, wf.id)
+    supervisor = RunSupervisor(uow, MemoryBlobStore(), MemoryExecutor(), SystemClock(), replica_id="b")
+
+    async def claimed_by_a_replica_that_dies(lease_s: float) -> None:
+        async with uow() as u:
+            now = datetime.now(UTC)
+            await u.runs.claim_next(now, lease_owner="a", lease_until=now + timedelta(seconds=lease_s))
+            await u.commit()
+
+    await claimed_by_a_replica_that_dies(lease_s=60)
+    await supervisor.recover()
+    assert (await RunService(uow, SystemClock()).get(ALICE, run.id)).status is RunStatus.RUNNING  # a live lease
+
+    async with uow() as u:
+        await u.runs.renew_leases("a", [run.id], datetime.now(UTC) - timedelta(seconds=1))
+        await u.commit()
+    await supervisor.recover()
+    retried = await RunService(uow, SystemClock()).get(ALICE, run.id)
+    assert (retried.status, retried.attempts) == (RunStatus.QUEUED, 1)
+    assert "retrying (attempt 2 of 2)" in retried.log[-1]
+
+    await claimed_by_a_replica_that_dies(lease_s=-1)
+    await supervisor.recover()
+    after = await RunService(uow, SystemClock()).get(ALICE, run.id)
+    assert (after.status, after.attempts, after.error.message) == (RunStatus.FAILED, 2, INTERRUPTED)
+
+
+async def test_a_restarted_replica_takes_back_its_own_runs_at_once(uow, dataset):
     wf = await WorkflowService(uow, SystemClock()).create(ALICE, "wf", "", classic())
     run = await RunService(uow, SystemClock()).execute(ALICE, wf.id)
     async with uow() as u:
-        await u.runs.claim_next(datetime.now(UTC))
+        now = datetime.now(UTC)
+        await u.runs.claim_next(now, lease_owner="host:8000", lease_until=now + timedelta(seconds=60))
         await u.commit()
-    await RunSupervisor(uow, MemoryBlobStore(), MemoryExecutor(), SystemClock()).recover()
+    await RunSupervisor(uow, MemoryBlobStore(), MemoryExecutor(), SystemClock(), replica_id="host:8000").recover()
+    assert (await RunService(uow, SystemClock()).get(ALICE, run.id)).status is RunStatus.QUEUED
+
+
+async def test_a_supervisor_stops_a_run_another_replica_took_back(uow, dataset):
+    """Its lease was released while it was paused: the heartbeat notices and stops the job without
+    writing anything to the run, which is now another attempt's."""
+    wf = await WorkflowService(uow, SystemClock()).create(ALICE, "wf", "", classic())
+    run = await RunService(uow, SystemClock()).execute(ALICE, wf.id)
+    executor = MemoryExecutor(stall=True)
+    supervisor = RunSupervisor(uow, MemoryBlobStore(), executor, SystemClock(), replica_id="a", poll_s=0.01)
+    assert await supervisor.tick() == 1
+    async with uow() as u:
+        await u.runs.release_leases(datetime.now(UTC) + timedelta(seconds=3600))
+        await u.commit()
+    await supervisor.heartbeat()
+    await asyncio.gather(*supervisor.active.values(), return_exceptions=True)
+    assert not supervisor.active
     after = await RunService(uow, SystemClock()).get(ALICE, run.id)
-    assert after.status is RunStatus.FAILED and after.error.message == INTERRUPTED
+    assert (after.status, after.attempts, after.error) == (RunStatus.QUEUED, 1, None)
 
 
 async def _chunks(data: bytes):

@@ -185,6 +185,8 @@ class MemoryRunRepository:
         stored = await self.get_for_system(run.id)
         if stored.status != expected:
             raise Conflict(f"run {run.id!r} is {stored.status.value}, not {expected.value}")
+        if stored.attempts != run.attempts:
+            raise Conflict(f"run {run.id!r} is in attempt {stored.attempts}, not {run.attempts}")
         self.table.rows[run.id] = copy.deepcopy(run)
 
     def _patch(self, run_id: str, **changes: Any) -> None:
@@ -200,16 +202,47 @@ class MemoryRunRepository:
     async def set_outcome(self, run_id: str, results: list[RunResult], error: RunError | None) -> None:
         self._patch(run_id, results=copy.deepcopy(results), error=error)
 
-    async def claim_next(self, at: datetime, exclude_owners: Sequence[str] = ()) -> Run | None:
+    async def claim_next(
+        self, at: datetime, exclude_owners: Sequence[str] = (), *, lease_owner: str, lease_until: datetime
+    ) -> Run | None:
         queued = sorted(
             (r for r in self.table.rows.values() if r.status is RunStatus.QUEUED and r.owner_id not in exclude_owners),
             key=lambda r: (r.created_at, r.id),
         )
         if not queued:
             return None
-        claimed: Run = queued[0].moved(RunStatus.RUNNING, at)
+        claimed: Run = msgspec.structs.replace(
+            queued[0].moved(RunStatus.RUNNING, at),
+            attempts=queued[0].attempts + 1,
+            lease_owner=lease_owner,
+            lease_expires_at=lease_until,
+        )
         self.table.rows[claimed.id] = claimed
         return copy.deepcopy(claimed)
+
+    async def renew_leases(self, lease_owner: str, run_ids: Sequence[str], until: datetime) -> set[str]:
+        held = set()
+        for run_id in run_ids:
+            run = self.table.rows.get(run_id)
+            if run is not None and run.status is RunStatus.RUNNING and run.lease_owner == lease_owner:
+                self._patch(run_id, lease_expires_at=until)
+                held.add(run_id)
+        return held
+
+    async def release_leases(self, at: datetime, owner: str | None = None) -> list[Run]:
+        def lapsed(run: Run) -> bool:
+            if run.status is not RunStatus.RUNNING:
+                return False
+            return (
+                run.lease_expires_at is None
+                or run.lease_expires_at < at
+                or (owner is not None and run.lease_owner == owner)
+            )
+
+        released = [r.moved(RunStatus.QUEUED, at) for r in self.table.rows.values() if lapsed(r)]
+        for run in released:
+            self.table.rows[run.id] = run
+        return [copy.deepcopy(r) for r in sorted(released, key=lambda r: (r.created_at, r.id))]
 
     async def in_status(self, status: RunStatus) -> list[Run]:
         return [copy.deepcopy(r) for r in self.table.rows.values() if r.status is status]

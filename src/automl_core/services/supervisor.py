@@ -2,6 +2,12 @@
 
 Everything it knows lives in the store, so a restarted or second API process can take over: progress
 is written as it arrives (throttled), results, artifacts and models are stored in one unit of work.
+
+Several API replicas share one queue. A claim is a lease: the replica that holds a run renews it every
+third of `lease_s` while it drives the run; a replica that dies stops renewing, and once the lease has
+lapsed any replica takes the run back to the queue. The run is retried once, then failed as
+interrupted. Every write a supervisor makes for a run is checked against the attempt it claimed, so a
+replica that lost a run (paused, cut off from the database) can never finish it as well.
 """
 
 from __future__ import annotations
@@ -10,7 +16,9 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from automl_core.errors import Conflict, NotFound
@@ -32,7 +40,9 @@ from automl_core.workflow import content_hash
 
 log = logging.getLogger(__name__)
 
-INTERRUPTED = "interrupted by a restart of the API before the run finished"
+INTERRUPTED = "interrupted: the API process running it stopped"
+MAX_ATTEMPTS = 2
+"""A run whose replica died is retried once: a second death is more likely the run's own doing (memory)."""
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:
@@ -52,8 +62,17 @@ class RunSupervisor:
         poll_s: float = 0.5,
         progress_every_s: float = 0.5,
         run_timeout_s: float | None = None,
+        replica_id: str | None = None,
+        lease_s: float = 30.0,
+        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
-        """`run_timeout_s` stops and fails a run that takes longer, whatever its executor does."""
+        """`run_timeout_s` stops and fails a run that takes longer, whatever its executor does.
+
+        `replica_id` names this process in the leases it takes; it must differ between live replicas,
+        and a process restarting under the same id takes back at once the runs its previous life held
+        (a random one is drawn when not given). `lease_s` is how long a claim outlives its last renewal:
+        the time a dead replica's runs wait before another replica picks them up.
+        """
         self.uow = uow
         self.blobs = blobs
         self.executor = executor
@@ -63,16 +82,58 @@ class RunSupervisor:
         self.poll_s = poll_s
         self.progress_every_s = progress_every_s
         self.run_timeout_s = run_timeout_s
+        self.replica_id = replica_id or new_id()
+        self.lease_s = lease_s
+        self.heartbeat_s = lease_s / 3
+        self.max_attempts = max_attempts
         self.active: dict[str, asyncio.Task[None]] = {}
         self._owners: dict[str, str] = {}
+        self._last_heartbeat = -math.inf
 
     async def recover(self) -> None:
-        """Runs left `running` by a dead process can't be followed any more: fail them, loudly."""
+        """At start-up: take back the runs whose replica died, and those this replica id held in a
+        previous life; a live replica's runs (lease still renewed) are left alone.
+
+        Re-attaching to a dead replica's job was weighed and rejected: a local job process exits when
+        the API that started it dies, and a Gradio Space cancels a job as soon as the listener of its
+        event stream disconnects, so there is never a live job to re-attach to; the run starts over."""
+        await self._release(previous_life=not self.active)
+
+    async def heartbeat(self) -> None:
+        """Renew the leases of the runs driven here, stop the jobs of runs no longer held (ended, cancelled,
+        or taken back), and take back the runs of replicas that stopped renewing theirs."""
+        self._last_heartbeat = asyncio.get_running_loop().time()
+        driven = list(self.active)
+        if driven:
+            async with self.uow() as uow:
+                held = await uow.runs.renew_leases(self.replica_id, driven, self._lease_until())
+                await uow.commit()
+            for run_id in driven:
+                task = self.active.get(run_id)
+                if run_id not in held and task is not None:
+                    log.warning("run %s is no longer held by replica %s: stopping its job", run_id, self.replica_id)
+                    task.cancel()
+        await self._release(previous_life=False)
+
+    async def _release(self, *, previous_life: bool) -> None:
+        """Requeue lapsed runs for another attempt, or fail those out of attempts, in one transaction
+        (the released rows stay locked until it commits, so nobody claims a run about to be failed)."""
+        now = self.clock.now()
         async with self.uow() as uow:
-            stale = await uow.runs.in_status(RunStatus.RUNNING)
-        for run in stale:
-            if run.id not in self.active:
-                await self._finish(run.id, RunStatus.FAILED, error=RunError(message=INTERRUPTED))
+            released = await uow.runs.release_leases(now, self.replica_id if previous_life else None)
+            for run in released:
+                if run.attempts >= self.max_attempts:
+                    await uow.runs.transition(run.moved(RunStatus.FAILED, now), expected=RunStatus.QUEUED)
+                    await uow.runs.set_outcome(run.id, [], RunError(message=INTERRUPTED))
+                else:
+                    retry = f"[warning] {INTERRUPTED}; retrying (attempt {run.attempts + 1} of {self.max_attempts})"
+                    await uow.runs.set_progress(run.id, Progress(0.0, "queued for a retry"), [retry])
+            await uow.commit()
+        for run in released:
+            log.warning("run %s lost its replica in attempt %d", run.id, run.attempts)
+
+    def _lease_until(self) -> datetime:
+        return self.clock.now() + timedelta(seconds=self.lease_s)
 
     async def run_forever(self) -> None:
         await self.recover()
@@ -81,12 +142,16 @@ class RunSupervisor:
             await asyncio.sleep(self.poll_s)
 
     async def tick(self) -> int:
-        """Claim as many queued runs as the limits allow; returns how many started."""
+        """Heartbeat when due, then claim as many queued runs as the limits allow; returns how many started."""
+        if asyncio.get_running_loop().time() - self._last_heartbeat >= self.heartbeat_s:
+            await self.heartbeat()
         started = 0
         while len(self.active) < self.max_parallel:
             busy = [o for o in set(self._owners.values()) if self._running_for(o) >= self.per_user]
             async with self.uow() as uow:
-                run = await uow.runs.claim_next(self.clock.now(), exclude_owners=busy)
+                run = await uow.runs.claim_next(
+                    self.clock.now(), exclude_owners=busy, lease_owner=self.replica_id, lease_until=self._lease_until()
+                )
                 await uow.commit()
             if run is None:
                 break
@@ -103,7 +168,9 @@ class RunSupervisor:
             await self.tick()
             if not self.active:
                 return
-            await asyncio.wait(list(self.active.values()), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                list(self.active.values()), timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED
+            )
 
     async def shutdown(self) -> None:
         for task in list(self.active.values()):
@@ -133,17 +200,17 @@ class RunSupervisor:
                 handle = await self.executor.submit(request, files)
                 await self._follow(run, handle)
         except NotFound as exc:
-            await self._finish(run.id, RunStatus.FAILED, error=RunError(message=f"{exc.message}: it was deleted"))
+            await self._finish(run, RunStatus.FAILED, error=RunError(message=f"{exc.message}: it was deleted"))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("run %s failed in the supervisor", run.id)
-            await self._finish(run.id, RunStatus.FAILED, error=RunError(message=f"{type(exc).__name__}: {exc}"))
+            await self._finish(run, RunStatus.FAILED, error=RunError(message=f"{type(exc).__name__}: {exc}"))
 
     async def _follow(self, run: Run, handle: JobHandle) -> None:
         """Follow the job to its end; it is stopped if the run is cancelled, times out, or this task is
         cancelled (shutdown), since an executor job nobody follows would only waste a worker."""
-        watcher = asyncio.create_task(self._stop_when_cancelled(run.id, handle))
+        watcher = asyncio.create_task(self._stop_when_cancelled(run, handle))
         done = False
         try:
             async with asyncio.timeout(self.run_timeout_s) as deadline:
@@ -153,22 +220,22 @@ class RunSupervisor:
             if not deadline.expired():
                 raise
             message = f"the run took longer than its time limit of {self.run_timeout_s:g} s and was stopped"
-            await self._finish(run.id, RunStatus.FAILED, error=RunError(message=message))
+            await self._finish(run, RunStatus.FAILED, error=RunError(message=message))
         finally:
             watcher.cancel()
             if not done:
                 await asyncio.shield(self.executor.cancel(handle))
 
-    async def _stop_when_cancelled(self, run_id: str, handle: JobHandle) -> None:
+    async def _stop_when_cancelled(self, run: Run, handle: JobHandle) -> None:
         """A run cancelled by its owner stops its job even when the job has gone quiet."""
         while True:
             await asyncio.sleep(self.poll_s)
             async with self.uow() as uow:
                 try:
-                    status: RunStatus | None = (await uow.runs.get_for_system(run_id)).status
+                    current: Run | None = await uow.runs.get_for_system(run.id)
                 except NotFound:
-                    status = None
-            if status is not RunStatus.RUNNING:
+                    current = None
+            if not _same_attempt(current, run):
                 await self.executor.cancel(handle)
                 return
 
@@ -187,30 +254,28 @@ class RunSupervisor:
                 score = "n/a" if entry.score is None else f"{entry.score:.4g}"
                 pending_log.append(f"[trial] {entry.algorithm}: {score} in {entry.fit_seconds:.1f}s")
             elif isinstance(event, CompletedEvent):
-                await self._write_progress(run.id, progress, pending_log)
+                await self._write_progress(run, progress, pending_log)
                 await self._store_result(run, event.result)
                 return
             elif isinstance(event, FailedEvent):
-                await self._write_progress(run.id, progress, pending_log)
-                await self._finish(
-                    run.id, RunStatus.FAILED, error=RunError(message=event.message, node_id=event.node_id)
-                )
+                await self._write_progress(run, progress, pending_log)
+                await self._finish(run, RunStatus.FAILED, error=RunError(message=event.message, node_id=event.node_id))
                 return
             if loop.time() - last_write >= self.progress_every_s:
                 last_write = loop.time()
-                if not await self._write_progress(run.id, progress, pending_log):
+                if not await self._write_progress(run, progress, pending_log):
                     await self.executor.cancel(handle)
                     return
                 pending_log = []
-        await self._finish(run.id, RunStatus.FAILED, error=RunError(message="the executor stopped without a result"))
+        await self._finish(run, RunStatus.FAILED, error=RunError(message="the executor stopped without a result"))
 
-    async def _write_progress(self, run_id: str, progress: Progress, log_lines: list[str]) -> bool:
-        """Store progress; False when the run is no longer running (cancelled by its owner)."""
+    async def _write_progress(self, run: Run, progress: Progress, log_lines: list[str]) -> bool:
+        """Store progress; False when the run is no longer this attempt's (cancelled by its owner, taken back)."""
         async with self.uow() as uow:
-            current = await uow.runs.get_for_system(run_id)
-            if current.status is not RunStatus.RUNNING:
+            current = await uow.runs.get_for_system(run.id)
+            if not _same_attempt(current, run):
                 return False
-            await uow.runs.set_progress(run_id, progress, log_lines)
+            await uow.runs.set_progress(run.id, progress, log_lines)
             await uow.commit()
         return True
 
@@ -219,7 +284,7 @@ class RunSupervisor:
         now = self.clock.now()
         async with self.uow() as uow:
             current = await uow.runs.get_for_system(run.id)
-            if current.status is not RunStatus.RUNNING:
+            if not _same_attempt(current, run):
                 return
             try:
                 workflow_name = (await uow.workflows.get(run.owner_id, run.workflow_id)).name
@@ -267,14 +332,20 @@ class RunSupervisor:
             await uow.runs.set_progress(run.id, Progress(1.0, "done"), result.log)
             await uow.commit()
 
-    async def _finish(self, run_id: str, status: RunStatus, error: RunError | None = None) -> None:
+    async def _finish(self, run: Run, status: RunStatus, error: RunError | None = None) -> None:
+        """End the attempt this supervisor drives; a no-op if the run already ended or was taken back."""
         async with self.uow() as uow:
-            current = await uow.runs.get_for_system(run_id)
-            if current.status.terminal:
+            current = await uow.runs.get_for_system(run.id)
+            if not _same_attempt(current, run):
                 return
             try:
-                await uow.runs.transition(current.moved(status, self.clock.now()), expected=current.status)
-                await uow.runs.set_outcome(run_id, [], error)
+                await uow.runs.transition(current.moved(status, self.clock.now()), expected=RunStatus.RUNNING)
+                await uow.runs.set_outcome(run.id, [], error)
                 await uow.commit()
             except Conflict:
                 await uow.rollback()
+
+
+def _same_attempt(current: Run | None, claimed: Run) -> bool:
+    """Whether the stored run is still running in the attempt this supervisor claimed."""
+    return current is not None and current.status is RunStatus.RUNNING and current.attempts == claimed.attempts

@@ -40,8 +40,12 @@ def _is_uuid(ident: str) -> bool:
 
 
 def _values(struct: msgspec.Struct, table: Table) -> dict[str, Any]:
-    fields = msgspec.to_builtins(struct, builtin_types=(datetime,))
-    return {name: value for name, value in fields.items() if name in table.c}
+    # Field by field, so defaults that the Struct omits when encoded (omit_defaults) are stored too.
+    return {
+        name: msgspec.to_builtins(getattr(struct, name), builtin_types=(datetime,))
+        for name in struct.__struct_fields__
+        if name in table.c
+    }
 
 
 def _fields(row: Row[Any]) -> dict[str, Any]:
@@ -209,7 +213,7 @@ class SqlWorkflowRepository(_OwnedTable):
         await self._delete(owner_id, workflow_id)
 
 
-_RUN_STATE = ("status", "progress", "error", "log", "started_at", "finished_at")
+_RUN_STATE = ("status", "progress", "error", "log", "started_at", "finished_at", "lease_owner", "lease_expires_at")
 
 
 class SqlRunRepository(_OwnedTable):
@@ -268,16 +272,18 @@ class SqlRunRepository(_OwnedTable):
 
     async def transition(self, run: Run, expected: RunStatus) -> None:
         """Compare-and-set in one UPDATE: on PostgreSQL a concurrent writer waits on the row lock and
-        then finds the status changed; SQLite has one writer at a time."""
+        then finds the status (or the attempt) changed; SQLite has one writer at a time."""
         values = _values(run, runs)
         result = await self.session.execute(
             update(runs)
-            .where(runs.c.id == run.id, runs.c.status == expected.value)
+            .where(runs.c.id == run.id, runs.c.status == expected.value, runs.c.attempts == run.attempts)
             .values({k: values[k] for k in _RUN_STATE})
             .returning(runs.c.id)
         )
         if result.first() is None:
             stored = await self.get_for_system(run.id)
+            if stored.status is expected:
+                raise Conflict(f"run {run.id!r} is in attempt {stored.attempts}, not {run.attempts}")
             raise Conflict(f"run {run.id!r} is {stored.status.value}, not {expected.value}")
         await self._replace_results(run.id, run.results)
 
@@ -308,7 +314,9 @@ class SqlRunRepository(_OwnedTable):
             raise NotFound("run", run_id)
         await self._replace_results(run_id, results)
 
-    async def claim_next(self, at: datetime, exclude_owners: Sequence[str] = ()) -> Run | None:
+    async def claim_next(
+        self, at: datetime, exclude_owners: Sequence[str] = (), *, lease_owner: str, lease_until: datetime
+    ) -> Run | None:
         """One UPDATE whose subquery locks the oldest queued row with FOR UPDATE SKIP LOCKED on
         PostgreSQL (replicas skip each other's picks); SQLite drops the clause and serialises writers,
         and the outer `status = 'queued'` keeps the claim exclusive there too."""
@@ -325,11 +333,57 @@ class SqlRunRepository(_OwnedTable):
             await self.session.execute(
                 update(runs)
                 .where(runs.c.id == oldest.scalar_subquery(), runs.c.status == RunStatus.QUEUED.value)
-                .values(status=RunStatus.RUNNING.value, started_at=at)
+                .values(
+                    status=RunStatus.RUNNING.value,
+                    started_at=at,
+                    attempts=runs.c.attempts + 1,
+                    lease_owner=lease_owner,
+                    lease_expires_at=lease_until,
+                )
                 .returning(runs.c.id)
             )
         ).scalar()
         return None if claimed is None else await self.get_for_system(claimed)
+
+    async def renew_leases(self, lease_owner: str, run_ids: Sequence[str], until: datetime) -> set[str]:
+        """One UPDATE: on PostgreSQL it waits for a replica releasing the same rows and then finds them
+        queued (lost), or goes first and the release no longer sees them as expired."""
+        ids = [r for r in run_ids if _is_uuid(r)]
+        if not ids:
+            return set()
+        renewed = await self.session.execute(
+            update(runs)
+            .where(runs.c.id.in_(ids), runs.c.status == RunStatus.RUNNING.value, runs.c.lease_owner == lease_owner)
+            .values(lease_expires_at=until)
+            .returning(runs.c.id)
+        )
+        return {str(r) for r in renewed.scalars()}
+
+    async def release_leases(self, at: datetime, owner: str | None = None) -> builtins.list[Run]:
+        """Locks the lapsed rows (FOR UPDATE SKIP LOCKED: a row another replica is renewing or releasing
+        right now is left to it) and requeues them in one UPDATE; the locks hold until commit."""
+        lapsed = (runs.c.lease_expires_at.is_(None)) | (runs.c.lease_expires_at < at)
+        if owner is not None:
+            lapsed |= runs.c.lease_owner == owner
+        chosen = (
+            select(runs.c.id).where(runs.c.status == RunStatus.RUNNING.value, lapsed).with_for_update(skip_locked=True)
+        )
+        released = (
+            await self.session.execute(
+                update(runs)
+                .where(runs.c.id.in_(chosen), runs.c.status == RunStatus.RUNNING.value)
+                .values(
+                    status=RunStatus.QUEUED.value,
+                    started_at=None,
+                    progress=msgspec.to_builtins(Progress()),
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+                .returning(runs.c.id)
+            )
+        ).scalars()
+        ids = [str(r) for r in released]
+        return await self._load(runs.c.id.in_(ids), newest_first=False) if ids else []
 
     async def in_status(self, status: RunStatus) -> builtins.list[Run]:  # `list` is a method here
         return await self._load(runs.c.status == status.value, newest_first=False)

@@ -117,9 +117,14 @@ runs = Table(
     _created(),
     Column("started_at", UtcDateTime()),
     Column("finished_at", UtcDateTime()),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    # The replica running the run and until when its claim holds (migration 0002).
+    Column("lease_owner", Text),
+    Column("lease_expires_at", UtcDateTime()),
     CheckConstraint(f"status IN ({', '.join(repr(s.value) for s in RunStatus)})", name="status"),
     Index("ix_runs_owner_id_created_at", "owner_id", "created_at"),
     Index("ix_runs_status_created_at", "status", "created_at"),
+    Index("ix_runs_status_lease_expires_at", "status", "lease_expires_at"),
     Index("ix_runs_workflow_id", "workflow_id"),
 )
 

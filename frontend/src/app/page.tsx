@@ -1,0 +1,11 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useEffect } from "react";
+
+export default function Home() {
+  const router = useRouter();
+  useEffect(() => {
+    router.replace("/workflows/");
+  }, [router]);
+  return null;
+}

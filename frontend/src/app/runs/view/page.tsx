@@ -1,0 +1,283 @@
+"use client";
+import Link from "next/link";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { Shell } from "@/components/Shell";
+import { useCatalog, useIdParam } from "@/components/hooks";
+import { useToast } from "@/components/Providers";
+import { ResultsTabs } from "@/components/Results";
+import { Empty, PageHead, ProgressBar, Skeleton, StatusBadge } from "@/components/ui";
+import { api, apiUrl, formatDate } from "@/lib/api";
+import { indexCatalog } from "@/lib/graph";
+import { parseEventData } from "@/lib/plots";
+import { mergeRun, TERMINAL } from "@/lib/runs";
+import type { ApiNode, Run, RunResult, RunStatus, Workflow } from "@/lib/types";
+
+
+interface NodeState {
+  state: "pending" | "running" | "done" | "failed";
+  message?: string;
+  fraction?: number;
+}
+
+function RunView() {
+  const id = useIdParam();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const catalog = useCatalog();
+  const [sseFailed, setSseFailed] = useState(false);
+  const [live, setLive] = useState<Partial<Run>>({});
+  const [logs, setLogs] = useState<string[]>([]);
+  const [nodeStates, setNodeStates] = useState<Record<string, NodeState>>({});
+  const [cancelling, setCancelling] = useState(false);
+  const logRef = useRef<HTMLDivElement>(null);
+
+  const q = useQuery({
+    queryKey: ["run", id],
+    queryFn: () => api<Run>(`/runs/${id}`),
+    enabled: !!id,
+    refetchInterval: (query) => {
+      const s = query.state.data?.status;
+      if (s && TERMINAL.includes(s)) return false;
+      return sseFailed ? 2000 : 8000;
+    },
+  });
+  const run: Run | undefined = q.data ? mergeRun(q.data, live) : undefined;
+  const status = run?.status;
+  const terminal = !!status && TERMINAL.includes(status);
+
+  const wf = useQuery({
+    queryKey: ["workflow", run?.workflow_id],
+    queryFn: () => api<Workflow>(`/workflows/${run!.workflow_id}`),
+    enabled: !!run?.workflow_id,
+    retry: false,
+  });
+
+  // Live events: status, progress, log, result, done.
+  useEffect(() => {
+    if (!id || typeof EventSource === "undefined") return;
+    const es = new EventSource(apiUrl(`/runs/${id}/events`), { withCredentials: true });
+    let closed = false;
+    let seededLog = false;
+    const onStatus = (e: MessageEvent) => {
+      const d = parseEventData(e.data);
+      const s = (d.status ?? d.value) as RunStatus | undefined;
+      setLive((l) => ({ ...l, ...(d.id ? (d as unknown as Run) : {}), ...(s ? { status: s } : {}) }));
+      // The first status event carries the log so far; later lines arrive as `log` events.
+      if (Array.isArray(d.log) && !seededLog) {
+        seededLog = true;
+        setLogs((d.log as string[]).slice(-500));
+      }
+    };
+    const onProgress = (e: MessageEvent) => {
+      const d = parseEventData(e.data);
+      const fraction = typeof d.fraction === "number" ? d.fraction : undefined;
+      const message = typeof d.message === "string" ? d.message : "";
+      setLive((l) => ({ ...l, progress: { fraction: fraction ?? l.progress?.fraction ?? 0, message } }));
+      if (typeof d.node_id === "string") {
+        const nid = d.node_id;
+        setNodeStates((m) => {
+          const next = { ...m };
+          for (const [k, v] of Object.entries(next)) if (k !== nid && v.state === "running") next[k] = { ...v, state: "done" };
+          next[nid] = { state: "running", message, fraction };
+          return next;
+        });
+      }
+    };
+    const onLog = (e: MessageEvent) => {
+      const d = parseEventData(e.data);
+      const msg = typeof d.line === "string" ? d.line : typeof d.message === "string" ? d.message : typeof d.value === "string" ? d.value : e.data;
+      const level = typeof d.level === "string" && d.level !== "info" ? `[${d.level}] ` : "";
+      setLogs((l) => [...l.slice(-500), `${level}${msg}`]);
+      // Engine lines end with `[node_id]`: that step is the one working now.
+      const tagged = typeof d.node_id === "string" ? d.node_id : /\[([\w.-]+)\]\s*$/.exec(String(msg))?.[1];
+      if (tagged) {
+        setNodeStates((m) => {
+          if (m[tagged]?.state === "done") return m;
+          const next = { ...m };
+          for (const [k, v] of Object.entries(next)) if (k !== tagged && v.state === "running") next[k] = { ...v, state: "done" };
+          next[tagged] = { state: "running", message: String(msg) };
+          return next;
+        });
+      }
+    };
+    const onResult = (e: MessageEvent) => {
+      const d = parseEventData(e.data) as unknown as RunResult;
+      if (!d.node_id) return;
+      setLive((l) => {
+        const prev = l.results ?? qc.getQueryData<Run>(["run", id])?.results ?? [];
+        return { ...l, results: [...prev.filter((r) => r.node_id !== d.node_id), d] };
+      });
+      setNodeStates((m) => ({ ...m, [d.node_id]: { state: "done", message: "trained" } }));
+    };
+    const onDone = (e: MessageEvent) => {
+      const d = parseEventData(e.data);
+      if (typeof d.status === "string") setLive((l) => ({ ...l, status: d.status as RunStatus }));
+      closed = true;
+      es.close();
+      setLive({});
+      qc.invalidateQueries({ queryKey: ["run", id] });
+      qc.invalidateQueries({ queryKey: ["models"] });
+    };
+    es.addEventListener("status", onStatus);
+    es.addEventListener("progress", onProgress);
+    es.addEventListener("log", onLog);
+    es.addEventListener("result", onResult);
+    es.addEventListener("done", onDone);
+    es.onopen = () => setSseFailed(false);
+    es.onerror = () => {
+      if (closed) return;
+      setSseFailed(true);
+      const s = qc.getQueryData<Run>(["run", id])?.status;
+      if (s && TERMINAL.includes(s)) es.close();
+    };
+    return () => {
+      closed = true;
+      es.close();
+    };
+  }, [id, qc]);
+
+  useEffect(() => {
+    logRef.current?.scrollTo({ top: logRef.current.scrollHeight });
+  }, [logs]);
+
+  // Server-side log tail, if the API includes it.
+  const allLogs = logs.length ? logs : run?.log ?? [];
+
+  const index = useMemo(() => indexCatalog(catalog.data), [catalog.data]);
+  const snapshot = (q.data as unknown as { snapshot?: { nodes?: ApiNode[] } } | undefined)?.snapshot?.nodes;
+  const snapshotNodes: ApiNode[] = useMemo(() => snapshot ?? wf.data?.nodes ?? [], [snapshot, wf.data]);
+  const labels = useMemo(() => {
+    const m = new Map<string, string>();
+    const counts = new Map<string, number>();
+    for (const n of snapshotNodes) {
+      const label = index.get(n.type)?.label ?? n.type;
+      const c = (counts.get(label) ?? 0) + 1;
+      counts.set(label, c);
+      m.set(n.id, c > 1 ? `${label} ${c}` : label);
+    }
+    return m;
+  }, [snapshotNodes, index]);
+
+  async function cancel() {
+    setCancelling(true);
+    try {
+      await api(`/runs/${id}/cancel`, { method: "POST" });
+      toast.show("Cancelling the run…");
+      qc.invalidateQueries({ queryKey: ["run", id] });
+    } catch (e) {
+      toast.error(e, "Cannot cancel");
+    } finally {
+      setCancelling(false);
+    }
+  }
+
+  if (!id) return <Empty title="No run selected" />;
+  if (q.isLoading) return <Skeleton height={320} />;
+  if (q.error || !run)
+    return (
+      <Empty title="Run not found">
+        <p>{(q.error as Error)?.message}</p>
+      </Empty>
+    );
+
+  const fraction = status === "succeeded" ? 1 : run.progress?.fraction ?? 0;
+  const results = run.results ?? [];
+  const resultIds = new Set(results.map((r) => r.node_id));
+  return (
+    <div className="stack">
+      <PageHead
+        crumbs={
+          <>
+            <Link href="/workflows/">Workflows</Link> / <Link href={`/workflows/edit/?id=${run.workflow_id}`}>{wf.data?.name ?? "workflow"}</Link> /{" "}
+            <Link href={`/workflows/runs/?id=${run.workflow_id}`}>runs</Link>
+          </>
+        }
+        title={
+          <span className="row">
+            Run <span className="mono muted" style={{ fontSize: 16 }}>{run.id.slice(0, 8)}</span> <StatusBadge status={run.status} />
+          </span>
+        }
+        sub={`Started ${formatDate(run.started_at ?? run.created_at)}${run.finished_at ? ` · finished ${formatDate(run.finished_at)}` : ""}`}
+      >
+        <Link className="btn" href={`/workflows/edit/?id=${run.workflow_id}`}>
+          Back to canvas
+        </Link>
+        {!terminal && (
+          <button className="btn danger" onClick={cancel} disabled={cancelling} data-testid="cancel-run">
+            Cancel run
+          </button>
+        )}
+      </PageHead>
+
+      <div className="card stack" style={{ gap: 10 }} data-testid="run-progress">
+        <div className="row">
+          <strong>{terminal ? (status === "succeeded" ? "Finished" : status === "failed" ? "Failed" : "Cancelled") : status === "queued" ? "Waiting for a worker…" : "Training…"}</strong>
+          <span className="muted small" data-testid="progress-message">
+            {run.progress?.message}
+          </span>
+          <span className="spacer" />
+          <span className="small">{Math.round(fraction * 100)}%</span>
+        </div>
+        <ProgressBar value={fraction} status={status} label="Run progress" />
+        {run.error && (
+          <div className="issues-list" role="alert">
+            <li style={{ listStyle: "none" }} data-testid="run-error">
+              {run.error.node_id && <strong>{labels.get(run.error.node_id) ?? run.error.node_id}: </strong>}
+              {run.error.message}
+            </li>
+          </div>
+        )}
+        {snapshotNodes.length > 0 && (
+          <div className="row wrap" aria-label="Step states" style={{ gap: 6 }}>
+            {snapshotNodes.map((n) => {
+              const st: NodeState["state"] =
+                run.error?.node_id === n.id
+                  ? "failed"
+                  : resultIds.has(n.id) || status === "succeeded"
+                    ? "done"
+                    : nodeStates[n.id]?.state ?? "pending";
+              const cls = st === "done" ? "succeeded" : st === "running" ? "running" : st === "failed" ? "failed" : "queued";
+              return (
+                <span key={n.id} className={`badge ${cls}`} title={nodeStates[n.id]?.message} data-testid={`step-state-${n.id}`}>
+                  <span className="dot" />
+                  {labels.get(n.id) ?? n.type}
+                </span>
+              );
+            })}
+          </div>
+        )}
+        {allLogs.length > 0 && (
+          <div className="log" ref={logRef} aria-label="Run log" role="log" data-testid="run-log">
+            {allLogs.join("\n")}
+          </div>
+        )}
+      </div>
+
+      {results.length > 0 ? (
+        <ResultsTabs results={results} labels={labels} />
+      ) : terminal ? (
+        <div className="card">
+          <Empty title="No results">
+            <p>{status === "failed" ? "The run failed before training finished." : "The run was cancelled before any model finished."}</p>
+          </Empty>
+        </div>
+      ) : (
+        <div className="grid2">
+          <Skeleton height={160} />
+          <Skeleton height={160} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+export default function Page() {
+  return (
+    <Shell>
+      <Suspense>
+        <RunView />
+      </Suspense>
+    </Shell>
+  );
+}

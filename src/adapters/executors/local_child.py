@@ -1,0 +1,103 @@
+"""What runs inside a local job process: one engine call, its events sent back over a pipe.
+
+The process is forked from multiprocessing's fork server, which imported the engine once, so a job
+starts in milliseconds instead of paying Python's start-up and scikit-learn's import each time. It
+makes itself a process-group leader (cancel kills the group, helpers included), applies the memory
+limit before the engine allocates anything, and exits when its lifeline pipe closes: the API that
+started it is gone, and a job nobody can follow must not run on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import resource
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import msgspec
+
+from automl_core.execution import (
+    CompletedEvent,
+    ExecutionEvent,
+    ExecutionRequest,
+    FailedEvent,
+    encode_event,
+)
+
+
+class JobInput(msgspec.Struct):
+    request: ExecutionRequest
+    datasets: dict[str, str]
+
+
+def load_engine(spec: str) -> Callable[..., object]:
+    module, _, name = spec.partition(":")
+    engine: Callable[..., object] = getattr(importlib.import_module(module), name or "run")
+    return engine
+
+
+def limit_memory(megabytes: int) -> None:
+    """RLIMIT_DATA, not RLIMIT_AS: the address space counts what numeric libraries merely reserve
+    (malloc arenas, OpenBLAS buffers per thread), so under an AS cap of 1 GB OpenBLAS fails to start
+    its threads and spins; DATA counts the memory a job actually writes to and fails it cleanly with
+    a MemoryError (Linux >= 4.7 includes private anonymous mappings, where numpy arrays live)."""
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+def _exit_when_orphaned(lifeline: Connection) -> None:
+    """The API holds the other end for as long as it follows the job; EOF means it died or let go."""
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv_bytes()
+    os._exit(3)
+
+
+def main(engine_spec: str, memory_mb: int | None, payload: bytes, events: Connection, lifeline: Connection) -> None:
+    os.setsid()
+    threading.Thread(target=_exit_when_orphaned, args=(lifeline,), daemon=True).start()
+    lock = threading.Lock()
+
+    def send(event: ExecutionEvent) -> None:
+        with lock:
+            events.send_bytes(encode_event(event))
+
+    if memory_mb:
+        limit_memory(memory_mb)
+    try:
+        engine = load_engine(engine_spec)
+    except Exception as exc:
+        limit = f" (memory limit {memory_mb} MB)" if memory_mb else ""
+        send(FailedEvent(message=f"the engine could not be loaded{limit}: {type(exc).__name__}: {exc}"))
+        return
+    job = msgspec.json.decode(payload, type=JobInput)
+    budget = job.request.time_budget_s
+    deadline = time.monotonic() + budget if budget else None
+
+    def should_stop() -> bool:
+        return deadline is not None and time.monotonic() > deadline
+
+    datasets = {ident: Path(p) for ident, p in job.datasets.items()}
+    try:
+        result = engine(job.request, datasets, send, should_stop)
+    except MemoryError:
+        send(FailedEvent(message=f"the job ran out of memory (limit {memory_mb} MB)"))
+    except Exception as exc:
+        send(_failure(exc, budget if should_stop() else None))
+    else:
+        send(CompletedEvent(result=result))  # type: ignore[arg-type]
+
+
+def _failure(exc: Exception, over_budget: float | None) -> FailedEvent:
+    """The engine's own errors carry `message` and `node_id`; anything else is named by its type."""
+    if over_budget is not None:
+        return FailedEvent(message=f"the run went over its time budget of {over_budget:g} s")
+    node_id = getattr(exc, "node_id", None)
+    message = getattr(exc, "message", None)
+    if not isinstance(message, str):
+        message = f"{type(exc).__name__}: {exc}"
+    return FailedEvent(message=message, node_id=node_id if isinstance(node_id, str) else None)

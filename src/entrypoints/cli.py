@@ -1,0 +1,183 @@
+"""`automl`: serve the API and UI, migrate the database, run the worker, or train from a terminal.
+
+    automl serve [--host H] [--port P]     API + UI (migrates first), prints the URL
+    automl migrate                         bring the database to the latest schema
+    automl worker                          the Gradio worker app (what the HF Space runs)
+    automl run WORKFLOW.json --data FILE   train locally with a progress bar, print the metrics
+
+Settings come from the environment (see `.env.example`); a misconfiguration stops here with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from automl_core.errors import DomainError
+from automl_core.issues import Issue
+from automl_core.workflow import Graph
+from entrypoints.settings import ConfigError, Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    changes = {k: v for k, v in (("host", getattr(args, "host", None)), ("port", getattr(args, "port", None))) if v}
+    if changes:
+        settings = msgspec.structs.replace(settings, **changes)
+        settings.check()
+    return settings
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from entrypoints.container import Container
+    from entrypoints.http import create_app
+
+    settings = _settings(args)
+    app = create_app(Container(settings=settings))
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    ui = " (UI at /, API docs at /schema)" if settings.frontend_dir and settings.frontend_dir.is_dir() else ""
+    print(f"AutoML platform on http://{host}:{settings.port}{ui}", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=True)
+
+
+def migrate(args: argparse.Namespace) -> None:
+    from sqlalchemy.engine import make_url
+
+    from adapters.persistence.sqlalchemy import migrate as upgrade
+
+    settings = _settings(args)
+    asyncio.run(upgrade(settings.database_url))
+    print(f"database at the latest schema: {make_url(settings.database_url).render_as_string()}")
+
+
+def worker(args: argparse.Namespace) -> None:
+    from automl_worker.space import build_app
+
+    build_app().launch()
+
+
+LOCAL_DATASET = "local-data"
+"""The id every dataset node points at in a local run: the one file given with --data."""
+
+
+def _local_graph(raw: Any) -> tuple[Graph, list[Issue]]:
+    """The workflow file (a saved workflow or just `{nodes, edges}`) with its dataset nodes on --data."""
+    from automl_core.validation import parse_graph
+
+    graph, issues = parse_graph(raw)
+    nodes = [
+        msgspec.structs.replace(n, params={**n.params, "dataset_id": LOCAL_DATASET}) if n.type == "dataset" else n
+        for n in graph.nodes
+    ]
+    return msgspec.structs.replace(graph, nodes=nodes), issues
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from adapters.tabular import PolarsTableReader
+    from automl_core.datasets import DatasetSchema
+    from automl_core.execution import ExecutionRequest, LogEvent, ProgressEvent
+    from automl_core.ids import new_id
+    from automl_core.validation import runnable_issues, validate, validate_against_schemas
+    from automl_worker.engine import run as train
+    from automl_worker.errors import EngineError
+
+    console = Console()
+    try:
+        raw = msgspec.json.decode(args.workflow.read_bytes())
+    except (OSError, msgspec.DecodeError) as exc:
+        console.print(f"[red]cannot read {args.workflow}: {exc}")
+        return 2
+    graph, issues = _local_graph(raw)
+    with tempfile.TemporaryDirectory(prefix="automl-run-") as workdir:
+        with console.status(f"reading {args.data}"):
+            table = asyncio.run(PolarsTableReader().ingest(args.data, args.data.name, Path(workdir)))
+        console.print(f"{args.data.name}: {table.row_count} rows, {len(table.columns)} columns")
+        schema = DatasetSchema(id=LOCAL_DATASET, row_count=table.row_count, columns=table.columns)
+        issues += validate(graph) + runnable_issues(graph) + validate_against_schemas(graph, {LOCAL_DATASET: schema})
+        if issues:
+            for issue in issues:
+                where = issue.node_id or issue.edge_id or issue.field or "workflow"
+                console.print(f"[red]{where}[/]: {issue.message}")
+            return 1
+        request = ExecutionRequest(
+            run_id=new_id(), workflow=graph, dataset_hashes={LOCAL_DATASET: table.content_hash}, seed=args.seed
+        )
+        columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
+        with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task("starting", total=1.0)
+
+            def on_event(event: Any) -> None:
+                if isinstance(event, ProgressEvent):
+                    progress.update(task, completed=event.fraction, description=event.message or "training")
+                elif isinstance(event, LogEvent) and args.verbose:
+                    progress.console.log(event.message)
+
+            try:
+                result = train(request, {LOCAL_DATASET: Path(table.parquet_path)}, on_event)
+            except EngineError as exc:
+                console.print(f"[red]failed[/]: {exc}")
+                return 1
+            progress.update(task, completed=1.0, description="done")
+    for branch in result.branches:
+        metrics = Table(title=f"{branch.node_id} · {branch.algorithm} ({branch.task})")
+        metrics.add_column("metric")
+        metrics.add_column("value", justify="right")
+        for name, value in sorted(branch.metrics.items()):
+            metrics.add_row(name, f"{value:.4f}")
+        console.print(metrics)
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            path = args.out / f"{branch.node_id}.skops"
+            path.write_bytes(branch.artifact)
+            console.print(f"model saved to {path}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="automl", description="The AutoML platform.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve_cmd = commands.add_parser("serve", help="start the API and the UI (migrates first)")
+    serve_cmd.add_argument("--host", help="bind address (default AUTOML_HOST or 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, help="port (default AUTOML_PORT or 8000)")
+    serve_cmd.set_defaults(handler=serve)
+
+    commands.add_parser("migrate", help="bring the database to the latest schema").set_defaults(handler=migrate)
+    commands.add_parser("worker", help="run the Gradio worker app").set_defaults(handler=worker)
+
+    run_cmd = commands.add_parser("run", help="train a workflow on a local file and print the metrics")
+    run_cmd.add_argument("workflow", type=Path, help="workflow JSON (a saved workflow, or {nodes, edges})")
+    run_cmd.add_argument("--data", type=Path, required=True, help="the table every dataset node reads")
+    run_cmd.add_argument("--seed", type=int, default=42)
+    run_cmd.add_argument("--out", type=Path, help="folder to save the trained models (.skops) in")
+    run_cmd.add_argument("-v", "--verbose", action="store_true", help="print the engine's log")
+    run_cmd.set_defaults(handler=run)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        code = args.handler(args)
+    except ConfigError as exc:
+        print(f"automl: configuration error: {exc}", file=sys.stderr)
+        code = 2
+    except DomainError as exc:
+        print(f"automl: {exc.message}", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code or 0)

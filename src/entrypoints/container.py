@@ -1,0 +1,126 @@
+"""The composition root: the one place that turns settings into adapters and wires the services.
+
+Everything else receives what it needs from here. Executors are imported only when chosen (each brings
+its own machinery: subprocesses, an HTTP client for the Space). Tests swap a provider with
+`container.executor.override(...)` instead of patching modules.
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+from itsdangerous import URLSafeTimedSerializer
+
+from adapters.auth import GoogleIdentityProvider, JwtTokenService, load_or_create_secret
+from adapters.blobs import DatabaseBlobStore, FilesystemBlobStore
+from adapters.clock import SystemClock
+from adapters.persistence.sqlalchemy import SqlDatabase, SqlUnitOfWork
+from adapters.prediction import WorkerArtifactPredictor
+from adapters.tabular import PolarsTableReader
+from automl_core.ports import Executor
+from automl_core.services.auth import AuthService
+from automl_core.services.datasets import DatasetService
+from automl_core.services.models import ModelService
+from automl_core.services.runs import RunService
+from automl_core.services.supervisor import RunSupervisor
+from automl_core.services.workflows import WorkflowService
+from entrypoints.settings import Settings
+
+
+def _local_executor() -> Executor:
+    from adapters.executors.local import LocalProcessExecutor
+
+    executor: Executor = LocalProcessExecutor()
+    return executor
+
+
+def _gradio_executor(settings: Settings) -> Executor:
+    from adapters.executors.gradio_space import GradioSpaceExecutor
+
+    executor: Executor = GradioSpaceExecutor(settings.hf_space_url or "", token=settings.hf_token)
+    return executor
+
+
+def _dask_executor(settings: Settings) -> Executor:
+    from adapters.executors.dask import DaskExecutor
+
+    executor: Executor = DaskExecutor(settings.dask_scheduler_address, shared_storage=settings.dask_shared_storage)
+    return executor
+
+
+def _memory_executor() -> Executor:
+    from adapters.memory import MemoryExecutor
+
+    executor: Executor = MemoryExecutor()
+    return executor
+
+
+def _secret(settings: Settings) -> str:
+    """`JWT_SECRET` when set; otherwise a random secret kept in the data directory."""
+    return settings.jwt_secret or load_or_create_secret(settings.data_dir)
+
+
+def _google(settings: Settings) -> GoogleIdentityProvider | None:
+    """Google sign-in's client, or None where the server offers no Google sign-in."""
+    if not settings.google_sign_in:
+        return None
+    return GoogleIdentityProvider(
+        settings.google_client_id or "", settings.google_client_secret or "", settings.google_discovery_url
+    )
+
+
+def _flow_signer(secret: str) -> URLSafeTimedSerializer:
+    """Signs the sign-in flow's state cookie; the salt keeps its signatures apart from anything else."""
+    return URLSafeTimedSerializer(secret, salt="automl.google-sign-in")
+
+
+async def close(container: Container) -> None:
+    """Release what the chosen adapters hold open: executor processes or HTTP clients, the DB pool."""
+    executor = container.executor()
+    closer = getattr(executor, "close", None)
+    if closer is not None:
+        await closer()
+    await container.database().dispose()
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    database = providers.Singleton(SqlDatabase, settings.provided.database_url)
+    uow = providers.Factory(SqlUnitOfWork, database)
+
+    blobs = providers.Selector(
+        settings.provided.blobs,
+        fs=providers.Singleton(FilesystemBlobStore, settings.provided.blob_dir),
+        db=providers.Singleton(DatabaseBlobStore, database),
+    )
+    table_reader = providers.Singleton(PolarsTableReader)
+    executor = providers.Selector(
+        settings.provided.executor,
+        local=providers.Singleton(_local_executor),
+        gradio=providers.Singleton(_gradio_executor, settings),
+        dask=providers.Singleton(_dask_executor, settings),
+        memory=providers.Singleton(_memory_executor),
+    )
+    predictor = providers.Singleton(WorkerArtifactPredictor)
+    secret = providers.Singleton(_secret, settings)
+    tokens = providers.Singleton(JwtTokenService, secret, clock)
+    google = providers.Singleton(_google, settings)
+    flow_signer = providers.Singleton(_flow_signer, secret)
+
+    auth_service = providers.Singleton(AuthService, uow.provider, tokens, clock)
+    dataset_service = providers.Singleton(DatasetService, uow.provider, blobs, table_reader, clock)
+    workflow_service = providers.Singleton(WorkflowService, uow.provider, clock)
+    run_service = providers.Singleton(RunService, uow.provider, clock)
+    model_service = providers.Singleton(ModelService, uow.provider, blobs, predictor)
+    supervisor = providers.Singleton(
+        RunSupervisor,
+        uow.provider,
+        blobs,
+        executor,
+        clock,
+        max_parallel=settings.provided.max_runs,
+        per_user=settings.provided.runs_per_user,
+        replica_id=settings.provided.replica_id,
+        lease_s=settings.provided.lease_s,
+    )

@@ -1,0 +1,101 @@
+"""The Litestar application: controllers, dependencies, error map, OpenAPI, frontend, lifecycle.
+
+At start-up the database is migrated to head, runs a previous process left running are failed, and the
+run supervisor starts in this process; at shutdown it stops and the adapters release what they hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.types import ControllerRouterHandler
+
+from adapters.persistence.sqlalchemy import migrate
+from automl_core.services.supervisor import RunSupervisor
+from entrypoints.container import Container, close
+from entrypoints.http.controllers.auth import AuthController
+from entrypoints.http.controllers.catalog import CatalogController
+from entrypoints.http.controllers.datasets import DatasetController
+from entrypoints.http.controllers.health import HealthController
+from entrypoints.http.controllers.models import ModelController
+from entrypoints.http.controllers.runs import RunController
+from entrypoints.http.controllers.workflows import WorkflowController
+from entrypoints.http.csrf import OriginCheckMiddleware
+from entrypoints.http.dependencies import DEPENDENCIES
+from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.limits import rate_limits
+from entrypoints.http.static import frontend_router
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+SUPERVISOR_RETRY_S = 2.0
+
+
+async def _supervise(supervisor: RunSupervisor) -> None:
+    """Claim queued runs forever, surviving a transient failure (a database blip) instead of dying quietly."""
+    while True:
+        try:
+            await supervisor.tick()
+        except Exception:
+            log.exception("run supervisor tick failed; retrying in %.0fs", SUPERVISOR_RETRY_S)
+            await asyncio.sleep(SUPERVISOR_RETRY_S)
+        await asyncio.sleep(supervisor.poll_s)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncIterator[None]:
+    container: Container = app.state.container
+    await migrate(container.settings().database_url)
+    supervisor = container.supervisor()
+    await supervisor.recover()  # before serving, so nobody sees a run a dead process left "running"
+    task = asyncio.create_task(_supervise(supervisor), name="run-supervisor")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await supervisor.shutdown()
+        await close(container)
+
+
+def create_app(container: Container) -> Litestar:
+    settings = container.settings()
+    handlers: list[ControllerRouterHandler] = [
+        HealthController,
+        AuthController,
+        DatasetController,
+        CatalogController,
+        WorkflowController,
+        RunController,
+        ModelController,
+    ]
+    if settings.frontend_dir is not None and settings.frontend_dir.is_dir():
+        handlers.append(frontend_router(settings.frontend_dir))
+    return Litestar(
+        route_handlers=handlers,
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[*rate_limits(settings), OriginCheckMiddleware()],
+        state=State({"container": container}),
+        lifespan=[_lifespan],
+        cors_config=(
+            CORSConfig(allow_origins=[settings.frontend_url], allow_credentials=True) if settings.frontend_url else None
+        ),
+        openapi_config=OpenAPIConfig(
+            title="AutoML platform",
+            version=API_VERSION,
+            description="Upload tables, build and run workflows, keep and use the models they train.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+    )

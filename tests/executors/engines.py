@@ -1,0 +1,50 @@
+"""Misbehaving engines for the local executor's process tests; imported in the job process by name."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from adapters.memory.executor import fabricated_result
+from automl_core.execution import ExecutionEvent, ExecutionRequest, ExecutionResult, ProgressEvent
+
+Emit = Callable[[ExecutionEvent], None]
+
+
+def chatty(
+    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
+) -> ExecutionResult:
+    """Prints to stdout (which must not corrupt the event stream) and reports the pid it ran in."""
+    print("hello from the engine " * 1000)
+    sys.stdout.flush()
+    on_event(ProgressEvent(fraction=0.5, message=f"pid {os.getpid()}"))
+    return fabricated_result(request)
+
+
+def crash(
+    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
+) -> ExecutionResult:
+    on_event(ProgressEvent(fraction=0.1, message="about to crash"))
+    print("segfault coming", file=sys.stderr, flush=True)
+    os.kill(os.getpid(), signal.SIGSEGV)
+    raise AssertionError("unreachable")
+
+
+def hog(
+    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
+) -> ExecutionResult:
+    on_event(ProgressEvent(fraction=0.1, message="allocating"))
+    blocks = [bytearray(256 * 1024 * 1024) for _ in range(64)]
+    raise AssertionError(f"allocated {len(blocks)} blocks")
+
+
+def sleepy(
+    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
+) -> ExecutionResult:
+    on_event(ProgressEvent(fraction=0.1, message=f"pid {os.getpid()}"))
+    time.sleep(600)
+    raise AssertionError("slept through")

@@ -1,0 +1,92 @@
+"""The Dask executor against a real local cluster (2 worker processes, 1 thread each): the shared
+contract with the real engine, then what only a cluster does: a worker dies mid-job."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+
+import pytest
+from distributed import Client, LocalCluster
+
+from adapters.executors.contract import LOGISTIC, ExecutorContract, collect, graph, request
+from adapters.executors.dask import DaskExecutor
+from automl_core.execution import CompletedEvent, FailedEvent, LogEvent, ProgressEvent
+
+ENGINES = "tests.executors.dask_engines"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    with LocalCluster(
+        processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None, memory_limit="1.5GiB"
+    ) as started:
+        yield started
+
+
+@pytest.fixture
+def scheduler(cluster: LocalCluster) -> str:
+    """The cluster's address once both workers are up (a test before may have killed one)."""
+    with Client(cluster.scheduler_address, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=60)
+    return str(cluster.scheduler_address)
+
+
+class TestDaskExecutor(ExecutorContract):
+    @pytest.fixture
+    async def executor(self, scheduler: str):
+        executor = DaskExecutor(scheduler)
+        yield executor
+        await executor.close()
+
+
+def kill(event: object) -> None:
+    assert isinstance(event, ProgressEvent) and event.message.startswith("pid "), event
+    os.kill(int(event.message.removeprefix("pid ")), signal.SIGKILL)
+
+
+@pytest.mark.timeout(120)
+async def test_a_job_whose_worker_dies_reruns_once_on_another(scheduler: str) -> None:
+    executor = DaskExecutor(scheduler, engine=f"{ENGINES}:nap")
+    try:
+        handle = await executor.submit(request("r", graph(LOGISTIC)), {})
+        events = []
+        async for event in executor.events(handle):
+            events.append(event)
+            if len(events) == 1:
+                kill(event)
+    finally:
+        await executor.close()
+    assert isinstance(events[-1], CompletedEvent), events[-1]
+    assert any(isinstance(e, LogEvent) and "died; rerunning" in e.message for e in events)
+
+
+@pytest.mark.timeout(120)
+async def test_a_job_that_keeps_killing_workers_fails_with_a_message(scheduler: str) -> None:
+    executor = DaskExecutor(scheduler, engine=f"{ENGINES}:insomnia")
+    try:
+        handle = await executor.submit(request("r", graph(LOGISTIC)), {})
+        events = []
+        async for event in executor.events(handle):
+            events.append(event)
+            if isinstance(event, ProgressEvent) and event.message.startswith("pid "):
+                kill(event)
+    finally:
+        await executor.close()
+    final = events[-1]
+    assert isinstance(final, FailedEvent) and "died 2 times" in final.message, final
+    assert len(await_terminal := [e for e in events if isinstance(e, (CompletedEvent, FailedEvent))]) == 1, (
+        await_terminal
+    )
+
+
+@pytest.mark.timeout(60)
+async def test_an_unreachable_scheduler_fails_the_job_not_the_api() -> None:
+    executor = DaskExecutor("tcp://127.0.0.1:1")
+    try:
+        assert await executor.healthy() is False
+        final = (await collect(executor, await executor.submit(request("r", graph(LOGISTIC)), {}), timeout=45))[-1]
+    finally:
+        await executor.close()
+    assert isinstance(final, FailedEvent) and "cannot be reached" in final.message, final

@@ -1,0 +1,182 @@
+"""The local process executor: the contract with the real engine, plus what only processes can do:
+survive a crash, enforce memory and time limits, kill on cancel, die with the API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from adapters.executors.contract import DATASET_ID, LOGISTIC, ExecutorContract, collect, graph, request, table
+from adapters.executors.local import LocalProcessExecutor
+from automl_core.execution import CompletedEvent, FailedEvent, ProgressEvent
+
+ENGINES = "tests.executors.engines"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class TestLocalProcessExecutor(ExecutorContract):
+    @pytest.fixture
+    async def executor(self):
+        executor = LocalProcessExecutor(max_jobs=2, memory_limit_mb=1500, time_limit_s=120)
+        yield executor
+        await executor.close()
+
+
+def fake(engine: str, **options: float) -> LocalProcessExecutor:
+    return LocalProcessExecutor(engine=f"{ENGINES}:{engine}", **options)  # type: ignore[arg-type]
+
+
+def alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie nobody has reaped yet."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def pid_of(event: object) -> int:
+    assert isinstance(event, ProgressEvent) and event.message.startswith("pid "), event
+    return int(event.message.removeprefix("pid "))
+
+
+async def gone(pid: int, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return not alive(pid)
+
+
+@pytest.mark.timeout(30)
+async def test_engine_output_cannot_corrupt_the_stream() -> None:
+    executor = fake("chatty")
+    try:
+        events = await collect(executor, await executor.submit(request("r", graph(LOGISTIC)), {}))
+    finally:
+        await executor.close()
+    assert pid_of(events[0]) != os.getpid()
+    assert isinstance(events[-1], CompletedEvent)
+
+
+@pytest.mark.timeout(30)
+async def test_a_crash_fails_only_its_job() -> None:
+    executor = fake("crash")
+    try:
+        final = (await collect(executor, await executor.submit(request("r", graph(LOGISTIC)), {})))[-1]
+        assert isinstance(final, FailedEvent)
+        assert final.message == "the engine process was killed by SIGSEGV before it reported a result"
+        assert await executor.healthy()
+    finally:
+        await executor.close()
+
+
+@pytest.mark.timeout(30)
+async def test_a_job_over_its_memory_limit_fails_cleanly() -> None:
+    executor = fake("hog", memory_limit_mb=400)
+    try:
+        final = (await collect(executor, await executor.submit(request("r", graph(LOGISTIC)), {})))[-1]
+    finally:
+        await executor.close()
+    assert isinstance(final, FailedEvent) and final.message == "the job ran out of memory (limit 400 MB)"
+
+
+@pytest.mark.timeout(30)
+async def test_a_job_over_its_time_limit_is_killed() -> None:
+    executor = fake("sleepy", time_limit_s=1.0)
+    try:
+        events = await collect(executor, await executor.submit(request("r", graph(LOGISTIC)), {}))
+    finally:
+        await executor.close()
+    assert events[-1] == FailedEvent(message="the job ran longer than its time limit of 1 s and was stopped")
+    assert await gone(pid_of(events[0]))
+
+
+@pytest.mark.timeout(30)
+async def test_cancel_kills_the_process() -> None:
+    executor = fake("sleepy")
+    try:
+        handle = await executor.submit(request("r", graph(LOGISTIC)), {})
+        events = []
+        async for event in executor.events(handle):
+            events.append(event)
+            await executor.cancel(handle)
+        assert events[-1] == FailedEvent(message="cancelled")
+        assert await gone(pid_of(events[0]))
+    finally:
+        await executor.close()
+
+
+@pytest.mark.timeout(30)
+async def test_jobs_beyond_the_slots_wait_their_turn() -> None:
+    executor = fake("chatty", max_jobs=1)
+    try:
+        handles = [await executor.submit(request(f"r{i}", graph(LOGISTIC)), {}) for i in range(2)]
+        first, second = await asyncio.gather(*(collect(executor, h) for h in handles))
+    finally:
+        await executor.close()
+    assert second[0] == ProgressEvent(fraction=0.0, message="waiting for a free worker process")
+    assert isinstance(first[-1], CompletedEvent) and isinstance(second[-1], CompletedEvent)
+
+
+@pytest.mark.timeout(60)
+async def test_training_never_blocks_the_event_loop(tmp_path: Path) -> None:
+    path = tmp_path / "data.parquet"
+    table(rows=2000).write_parquet(path)
+    executor = LocalProcessExecutor()
+    lags: list[float] = []
+
+    async def tick() -> None:
+        while True:
+            started = time.monotonic()
+            await asyncio.sleep(0.02)
+            lags.append(time.monotonic() - started - 0.02)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        events = await collect(executor, await executor.submit(request("r", graph(LOGISTIC)), {DATASET_ID: path}))
+    finally:
+        ticker.cancel()
+        await executor.close()
+    assert isinstance(events[-1], CompletedEvent)
+    # A blocked loop shows as one long lag and few ticks; a busy shared machine only as some jitter.
+    assert len(lags) >= 10 and statistics.median(lags) < 0.1, f"{len(lags)} ticks, median lag {statistics.median(lags)}"
+
+
+CHILD_OF_A_DOOMED_API = f"""
+import asyncio
+from adapters.executors.local import LocalProcessExecutor
+from adapters.executors.contract import graph, request, LOGISTIC
+
+async def main():
+    executor = LocalProcessExecutor(engine="{ENGINES}:sleepy")
+    handle = await executor.submit(request("r", graph(LOGISTIC)), {{}})
+    async for event in executor.events(handle):
+        print(event.message, flush=True)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.timeout(30)
+async def test_the_job_dies_with_the_api_process() -> None:
+    """SIGKILL leaves no chance to clean up: the job notices its parent is gone and exits by itself."""
+    api = subprocess.Popen([sys.executable, "-c", CHILD_OF_A_DOOMED_API], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert api.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(api.stdout.readline), 20)
+        job_pid = int(line.split()[1])
+        assert alive(job_pid)
+        api.send_signal(signal.SIGKILL)
+        api.wait()
+        assert await gone(job_pid), "the job outlived the API that started it"
+    finally:
+        api.kill()
+        api.wait()

@@ -1,0 +1,518 @@
+"""The AutoML node: Optuna TPE over preprocessing and model families, then Caruana ensemble selection.
+
+Strong defaults are queued first, so the smallest budget still returns a tuned-by-hand model; TPE
+then explores, a median pruner stops trials whose first folds are already poor, and a trial that
+would run past the deadline is pruned between folds (or, on larger tables, before it starts).
+Greedy ensemble selection with replacement (Caruana et al. 2004) over the out-of-fold predictions
+of the best trials is kept only if it beats the best single model on those predictions.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier, VotingRegressor
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.pipeline import Pipeline
+
+from automl_core.catalog import default_metric, task_family
+from automl_core.runs import LeaderboardEntry
+from automl_worker.evaluate import LOWER_IS_BETTER, Outcome, predict, score
+from automl_worker.fitting import Context
+from automl_worker.steps import Prep, auto_prep, estimator
+
+SEARCH_ROWS = 50_000
+"""Above this many rows the search runs on a sample; the final refit still sees every row."""
+SVM_ROWS = 5_000
+PROBE_ROWS = 2_000
+"""On larger tables each trial after the first finished one fits this many rows first: the score
+feeds the pruner, and the time, scaled up, says whether the full trial fits in the budget left (a
+slow forest on a big table is skipped instead of overrunning). The first trial, the strongest
+default, is never skipped this way: the extrapolation overrates boosting's fixed costs."""
+DEADLINE_SHARE = 0.95
+"""Trials stop at this share of the budget, leaving room for ensemble selection inside it."""
+ENSEMBLE_POOL = 15
+ENSEMBLE_ROUNDS = 30
+
+CLASSIFICATION_FAMILIES = (
+    "hist_gradient_boosting",
+    "logistic_regression",
+    "random_forest",
+    "extra_trees",
+    "knn",
+    "mlp",
+    "svm",
+)
+REGRESSION_FAMILIES = ("hist_gradient_boosting", "ridge", "random_forest", "extra_trees", "knn", "mlp", "svm")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A preprocessing + model configuration; builds an unfitted pipeline for a given table."""
+
+    family: str
+    params: dict[str, Any]
+    prep: Prep
+
+    def build(self, X: pd.DataFrame, task: str, seed: int, n_jobs: int) -> Pipeline:
+        prep, native = auto_prep(X, self.prep)
+        params = dict(self.params)
+        if native:
+            params["categorical_features"] = native
+        model: Any = estimator(self.family, params, task, seed, n_jobs)
+        if self.family == "ridge" and task_family(task) == "classification":
+            model = CalibratedClassifierCV(model, cv=3)
+        return Pipeline([*([("prep", prep)] if prep is not None else []), ("model", model)])
+
+    def describe(self) -> dict[str, Any]:
+        shown = {k: v for k, v in self.params.items() if k != "seed"}
+        return {**shown, "encoding": self.prep.encoding, "scale": self.prep.scale}
+
+
+def _space(trial: optuna.Trial | optuna.trial.FixedTrial, family: str, classify: bool) -> Candidate:
+    """The search space per family; parameter names carry the family so TPE keeps them apart."""
+    s = trial
+    params: dict[str, Any]
+    if family == "hist_gradient_boosting":
+        params = {
+            "learning_rate": s.suggest_float("hgb_learning_rate", 0.01, 0.3, log=True),
+            "max_iter": s.suggest_int("hgb_max_iter", 50, 500, log=True),
+            "max_leaf_nodes": s.suggest_int("hgb_max_leaf_nodes", 8, 128, log=True),
+            "min_samples_leaf": s.suggest_int("hgb_min_samples_leaf", 5, 100, log=True),
+            "l2_regularization": s.suggest_float("hgb_l2_regularization", 1e-6, 10.0, log=True),
+            "max_features": s.suggest_float("hgb_max_features", 0.3, 1.0),
+        }
+        return Candidate(family, params, Prep(impute=False, encoding="native"))
+    if family == "decision_tree":
+        params = {
+            "max_depth": s.suggest_int("dt_max_depth", 2, 30, log=True),
+            "min_samples_leaf": s.suggest_int("dt_min_samples_leaf", 1, 50, log=True),
+        }
+        return Candidate(family, params, Prep(encoding="ordinal"))
+    if family in ("random_forest", "extra_trees"):
+        key = "rf" if family == "random_forest" else "et"
+        params = {
+            "n_estimators": s.suggest_int(f"{key}_n_estimators", 50, 300, log=True),
+            "max_features": s.suggest_float(f"{key}_max_features", 0.05, 1.0),
+            "min_samples_leaf": s.suggest_int(f"{key}_min_samples_leaf", 1, 20, log=True),
+            "max_depth": None,
+        }
+        return Candidate(family, params, Prep(encoding="ordinal"))
+    scale = s.suggest_categorical(f"{family}_scale", ["standard", "quantile"]) if family != "naive_bayes" else "none"
+    prep = Prep(scale=scale)
+    if family == "logistic_regression":
+        params = {"C": s.suggest_float("lr_C", 1e-3, 1e3, log=True), "max_iter": 1000, "class_weight": "none"}
+    elif family in ("ridge", "lasso"):
+        params = {"alpha": s.suggest_float(f"{family}_alpha", 1e-4, 1e3, log=True), "max_iter": 5000}
+    elif family == "linear_regression":
+        params = {"fit_intercept": True}
+    elif family == "knn":
+        params = {
+            "n_neighbors": s.suggest_int("knn_n_neighbors", 1, 50, log=True),
+            "weights": s.suggest_categorical("knn_weights", ["uniform", "distance"]),
+        }
+    elif family == "mlp":
+        params = {
+            "hidden_units": s.suggest_int("mlp_hidden_units", 16, 256, log=True),
+            "layers": s.suggest_int("mlp_layers", 1, 2),
+            "alpha": s.suggest_float("mlp_alpha", 1e-6, 1e-1, log=True),
+            "max_iter": 300,
+            "early_stopping": True,
+        }
+    elif family == "svm":
+        params = {
+            "C": s.suggest_float("svm_C", 1e-2, 1e3, log=True),
+            "kernel": "rbf",
+            "gamma": "scale",
+            "probability": classify,
+        }
+    elif family == "naive_bayes":
+        params = {"var_smoothing": s.suggest_float("nb_var_smoothing", 1e-12, 1e-2, log=True)}
+    else:
+        raise ValueError(family)
+    return Candidate(family, params, prep)
+
+
+def _defaults(families: Sequence[str], classify: bool, n_features: int) -> list[dict[str, Any]]:
+    """Hand-tuned starting points, strongest first: these run before TPE takes over."""
+    sqrt_share = round(min(1.0, max(0.05, 1 / math.sqrt(max(n_features, 1)))), 3)
+    queue: list[dict[str, Any]] = [
+        {
+            "family": "hist_gradient_boosting",
+            "hgb_learning_rate": 0.1,
+            "hgb_max_iter": 100,
+            "hgb_max_leaf_nodes": 31,
+            "hgb_min_samples_leaf": 20,
+            "hgb_l2_regularization": 1e-6,
+            "hgb_max_features": 1.0,
+        },
+        {"family": "logistic_regression", "logistic_regression_scale": "standard", "lr_C": 1.0},
+        {"family": "ridge", "ridge_scale": "standard", "ridge_alpha": 1.0},
+        {
+            "family": "random_forest",
+            "rf_n_estimators": 200,
+            "rf_max_features": sqrt_share if classify else 1.0,
+            "rf_min_samples_leaf": 1,
+        },
+        {
+            "family": "extra_trees",
+            "et_n_estimators": 200,
+            "et_max_features": sqrt_share if classify else 1.0,
+            "et_min_samples_leaf": 1,
+        },
+        {
+            "family": "hist_gradient_boosting",
+            "hgb_learning_rate": 0.05,
+            "hgb_max_iter": 300,
+            "hgb_max_leaf_nodes": 15,
+            "hgb_min_samples_leaf": 10,
+            "hgb_l2_regularization": 0.1,
+            "hgb_max_features": 0.8,
+        },
+        {"family": "knn", "knn_scale": "standard", "knn_n_neighbors": 15, "knn_weights": "distance"},
+        {"family": "mlp", "mlp_scale": "quantile", "mlp_hidden_units": 128, "mlp_layers": 1, "mlp_alpha": 1e-4},
+        {"family": "svm", "svm_scale": "standard", "svm_C": 1.0},
+        {"family": "lasso", "lasso_scale": "standard", "lasso_alpha": 0.01},
+        {"family": "linear_regression", "linear_regression_scale": "standard"},
+        {"family": "naive_bayes", "nb_var_smoothing": 1e-9},
+        {"family": "decision_tree", "dt_max_depth": 8, "dt_min_samples_leaf": 5},
+    ]
+    return [q for q in queue if q["family"] in families]
+
+
+def families_for(task: str, asked: Sequence[str], n_rows: int) -> list[str]:
+    if asked:
+        return list(asked)
+    found = CLASSIFICATION_FAMILIES if task_family(task) == "classification" else REGRESSION_FAMILIES
+    return [f for f in found if f != "svm" or n_rows <= SVM_ROWS]
+
+
+@dataclass
+class Fold:
+    X_train: pd.DataFrame
+    y_train: np.ndarray
+    X_valid: pd.DataFrame
+    rows: np.ndarray
+    """Positions of the validation rows in the search table."""
+    y_valid: np.ndarray
+
+
+def search_splits(y: np.ndarray, task: str, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """5-fold CV on small tables, 3-fold on medium ones, one 80/20 hold-out on large ones."""
+    n = len(y)
+    classify = task_family(task) == "classification"
+    stratify = classify and np.bincount(y.astype(int)).min() >= 5
+    if n > 10_000:
+        rows = np.arange(n)
+        train, valid = train_test_split(rows, test_size=0.2, random_state=seed, stratify=y if stratify else None)
+        return [(np.sort(train), np.sort(valid))]
+    k = 5 if n <= 1_000 else 3
+    splitter = (
+        StratifiedKFold(k, shuffle=True, random_state=seed) if stratify else KFold(k, shuffle=True, random_state=seed)
+    )
+    return list(splitter.split(np.zeros(n), y))
+
+
+def sample_rows(y: np.ndarray, task: str, seed: int) -> np.ndarray | None:
+    if len(y) <= SEARCH_ROWS:
+        return None
+    classify = task_family(task) == "classification"
+    rows, _ = train_test_split(
+        np.arange(len(y)), train_size=SEARCH_ROWS, random_state=seed, stratify=y if classify else None
+    )
+    return np.sort(rows)
+
+
+@dataclass
+class SearchResult:
+    metric: str
+    members: list[tuple[Candidate, float]]
+    oof: Outcome
+    score: float
+    leaderboard: list[LeaderboardEntry]
+    trials: int
+    """Trials that finished (not pruned, not cut by the deadline)."""
+    search_seconds: float
+    notes: list[str] = field(default_factory=list)
+    fallback_seconds: float = 0.0
+    """Fitting the fallback model when no trial finished: refit work, not search."""
+
+
+@dataclass
+class _Done:
+    candidate: Candidate
+    score: float
+    oof: Outcome
+
+
+def search(
+    ctx: Context,
+    node_id: str,
+    folds: Sequence[Fold],
+    task: str,
+    n_classes: int,
+    *,
+    metric: str,
+    families: Sequence[str],
+    budget_s: float,
+    max_trials: int | None,
+    ensemble: bool,
+    on_trial: Callable[[LeaderboardEntry], None],
+    progress: Callable[[float, str], None],
+) -> SearchResult:
+    started = time.monotonic()
+    deadline = started + budget_s * DEADLINE_SHARE
+    fold_seconds: dict[str, float] = {}
+    """Seconds per fold by family (and the slowest probe), to tell whether the next fit still fits."""
+    metric = default_metric(task) if metric == "auto" else metric
+    minimize = metric in LOWER_IS_BETTER
+    classify = task_family(task) == "classification"
+    n_features = folds[0].X_train.shape[1]
+    done: dict[int, _Done] = {}
+    cut: list[_Done] = []
+    """The first trial's finished folds when the deadline stopped it before any trial finished."""
+    leaderboard: list[LeaderboardEntry] = []
+    rows = np.concatenate([f.rows for f in folds])
+    y_all = np.concatenate([f.y_valid for f in folds])
+
+    n_train = len(folds[0].X_train)
+    probe = (
+        np.sort(np.random.default_rng(ctx.seed).choice(n_train, PROBE_ROWS, replace=False))
+        if n_train > 2 * PROBE_ROWS
+        else None
+    )
+    growth = (n_train / PROBE_ROWS) ** 1.1
+
+    def fit_fold(candidate: Candidate, X: pd.DataFrame, y: np.ndarray, fold: Fold) -> Outcome:
+        model = candidate.build(X, task, ctx.seed, ctx.n_jobs).fit(X, y)
+        return predict(model, fold.X_valid, fold.rows, fold.y_valid, task, n_classes)
+
+    def objective(trial: optuna.Trial) -> float:
+        ctx.check()
+        family = trial.suggest_categorical("family", list(families))
+        candidate = _space(trial, family, classify)
+        parts: list[Outcome] = []
+        fold_scores: list[float] = []
+        fit_seconds = 0.0
+        estimate = fold_seconds.get(family, 0.0)
+        step = 0
+
+        def out_of_time() -> optuna.TrialPruned:
+            if not done and parts:
+                cut.append(_Done(candidate, float(np.mean(fold_scores)), Outcome.concat(parts)))
+            return optuna.TrialPruned("would overrun the budget")
+
+        try:
+            if probe is not None and done:
+                if time.monotonic() + fold_seconds.get("probe", 0.0) > deadline:
+                    raise out_of_time()
+                t0 = time.perf_counter()
+                out = fit_fold(candidate, folds[0].X_train.iloc[probe], folds[0].y_train[probe], folds[0])
+                probe_time = time.perf_counter() - t0
+                fold_seconds["probe"] = max(fold_seconds.get("probe", 0.0), probe_time)
+                estimate = max(estimate, probe_time * growth)
+                if time.monotonic() + estimate * len(folds) > deadline:
+                    raise out_of_time()
+                probed = score(metric, task, out)
+                if not math.isnan(probed):
+                    trial.report(probed, step)
+                step += 1
+                if trial.should_prune():
+                    raise optuna.TrialPruned
+            for i, fold in enumerate(folds):
+                if time.monotonic() + (fit_seconds / i if i else estimate) > deadline:
+                    raise out_of_time()
+                t0 = time.perf_counter()
+                out = fit_fold(candidate, fold.X_train, fold.y_train, fold)
+                fit_seconds += time.perf_counter() - t0
+                fold_seconds[family] = fit_seconds / (i + 1)
+                value = score(metric, task, out)
+                if math.isnan(value):
+                    raise optuna.TrialPruned(f"{metric} cannot be computed")
+                parts.append(out)
+                fold_scores.append(value)
+                trial.report(float(np.mean(fold_scores)), step)
+                step += 1
+                if i < len(folds) - 1 and trial.should_prune():
+                    raise optuna.TrialPruned
+        except (ValueError, ArithmeticError) as exc:
+            ctx.log(f"trial {trial.number} ({family}) failed: {exc}", node_id, "warning")
+            raise optuna.TrialPruned from exc
+        mean = float(np.mean(fold_scores))
+        oof = Outcome.concat(parts)
+        done[trial.number] = _Done(candidate, mean, oof)
+        _keep_best(done, minimize)
+        entry = LeaderboardEntry(family, candidate.describe(), round(mean, 6), round(fit_seconds, 3))
+        leaderboard.append(entry)
+        on_trial(entry)
+        progress(
+            min(1.0, (time.monotonic() - started) / max(budget_s, 1e-3)),
+            f"trial {trial.number}: {family} {metric}={mean:.4f}",
+        )
+        return mean
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction="minimize" if minimize else "maximize",
+        sampler=optuna.samplers.TPESampler(seed=ctx.seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0),
+    )
+    for params in _defaults(families, classify, n_features):
+        study.enqueue_trial(params)
+
+    def stop_when_due(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if time.monotonic() >= deadline or ctx.should_stop():
+            study.stop()
+
+    study.optimize(
+        objective,
+        n_trials=max_trials,
+        timeout=max(budget_s * DEADLINE_SHARE, 1e-3),
+        callbacks=[stop_when_due],
+        catch=(),
+    )
+    ctx.check()
+    notes: list[str] = []
+    if not done and cut:
+        ctx.log(
+            f"the budget ran out during the first trial: keeping {cut[0].candidate.family}, "
+            f"validated on {len(cut[0].oof.rows)} rows",
+            node_id,
+            "warning",
+        )
+        done[0] = cut[0]
+        leaderboard.append(
+            LeaderboardEntry(cut[0].candidate.family, cut[0].candidate.describe(), round(cut[0].score, 6), 0.0)
+        )
+    if not done:
+        return _fallback(
+            ctx, node_id, folds, task, n_classes, metric, _defaults(families, classify, n_features), started
+        )
+    best = min(done.values(), key=lambda d: d.score if minimize else -d.score)
+    members: list[tuple[Candidate, float]] = [(best.candidate, 1.0)]
+    oof, best_score = best.oof, best.score
+    if ensemble and len(done) > 1:
+        picked = _caruana(list(done.values()), metric, task, rows, y_all, minimize)
+        if picked is not None and (picked[2] < best_score if minimize else picked[2] > best_score):
+            members, oof, ens_score = picked
+            notes.append(f"ensemble of {len(members)} models: {metric} {ens_score:.4f} vs best single {best_score:.4f}")
+            leaderboard.append(
+                LeaderboardEntry(
+                    "ensemble",
+                    {"members": [c.family for c, _ in members], "weights": [round(w, 4) for _, w in members]},
+                    round(ens_score, 6),
+                    0.0,
+                )
+            )
+            best_score = ens_score
+    leaderboard.sort(key=lambda e: (e.score or 0.0) * (1 if minimize else -1))
+    return SearchResult(
+        metric=metric,
+        members=members,
+        oof=oof,
+        score=best_score,
+        leaderboard=leaderboard,
+        trials=sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials),
+        search_seconds=time.monotonic() - started,
+        notes=notes,
+    )
+
+
+def _keep_best(done: dict[int, _Done], minimize: bool) -> None:
+    """Only the ensemble pool's worth of out-of-fold predictions stays in memory."""
+    if len(done) <= ENSEMBLE_POOL:
+        return
+    ranked = sorted(done, key=lambda k: done[k].score if minimize else -done[k].score)
+    for key in ranked[ENSEMBLE_POOL:]:
+        del done[key]
+
+
+def _caruana(
+    pool: list[_Done], metric: str, task: str, rows: np.ndarray, y: np.ndarray, minimize: bool
+) -> tuple[list[tuple[Candidate, float]], Outcome, float] | None:
+    classify = task_family(task) == "classification"
+    if classify and any(d.oof.proba is None for d in pool):
+        pool = [d for d in pool if d.oof.proba is not None]
+    if len(pool) < 2:
+        return None
+    preds = [(d.oof.proba if classify else d.oof.pred) for d in pool]
+
+    def outcome(blend: np.ndarray) -> Outcome:
+        if classify:
+            return Outcome(rows, y, blend.argmax(axis=1), proba=blend)
+        return Outcome(rows, y, blend)
+
+    def value(blend: np.ndarray) -> float:
+        v = score(metric, task, outcome(blend))
+        return math.inf if math.isnan(v) else (v if minimize else -v)
+
+    counts = np.zeros(len(pool))
+    total = np.zeros_like(preds[0], dtype=float)
+    best_value, best_counts = math.inf, counts.copy()
+    for _ in range(ENSEMBLE_ROUNDS):
+        n = counts.sum()
+        trials = [value((total + p) / (n + 1)) for p in preds]
+        j = int(np.argmin(trials))
+        counts[j] += 1
+        total += preds[j]
+        if trials[j] < best_value:
+            best_value, best_counts = trials[j], counts.copy()
+    if (best_counts > 0).sum() < 2:
+        return None
+    weights = best_counts / best_counts.sum()
+    blend = np.sum([w * p for w, p in zip(weights, preds, strict=True)], axis=0)
+    members = [(pool[j].candidate, float(weights[j])) for j in np.flatnonzero(best_counts)]
+    return members, outcome(blend), (best_value if minimize else -best_value)
+
+
+def _fallback(
+    ctx: Context,
+    node_id: str,
+    folds: Sequence[Fold],
+    task: str,
+    n_classes: int,
+    metric: str,
+    defaults: list[dict[str, Any]],
+    started: float,
+) -> SearchResult:
+    """No trial finished in time: score the first default on one fold so the run still returns a model."""
+    ctx.log("the budget ran out before any trial finished: keeping the first default model", node_id, "warning")
+    fitting = time.monotonic()
+    searched = fitting - started
+    candidate = _space(
+        optuna.trial.FixedTrial(defaults[0]), defaults[0]["family"], task_family(task) == "classification"
+    )
+    fold = folds[0]
+    model = candidate.build(fold.X_train, task, ctx.seed, ctx.n_jobs).fit(fold.X_train, fold.y_train)
+    oof = predict(model, fold.X_valid, fold.rows, fold.y_valid, task, n_classes)
+    value = score(metric, task, oof)
+    entry = LeaderboardEntry(candidate.family, candidate.describe(), round(value, 6), 0.0)
+    return SearchResult(
+        metric, [(candidate, 1.0)], oof, value, [entry], 0, searched, fallback_seconds=time.monotonic() - fitting
+    )
+
+
+def final_model(
+    members: Sequence[tuple[Candidate, float]],
+    X: pd.DataFrame,
+    y: np.ndarray,
+    task: str,
+    seed: int,
+    n_jobs: int,
+) -> Any:
+    """The winner (or the weighted ensemble) fitted on every row it may see."""
+    if len(members) == 1:
+        return members[0][0].build(X, task, seed, n_jobs).fit(X, y)
+    estimators = [(f"m{i}_{c.family}", c.build(X, task, seed, n_jobs)) for i, (c, _) in enumerate(members)]
+    weights = [w for _, w in members]
+    if task_family(task) == "classification":
+        return VotingClassifier(estimators, voting="soft", weights=weights).fit(X, y)
+    return VotingRegressor(estimators, weights=weights).fit(X, y)
