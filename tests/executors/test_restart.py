@@ -1,5 +1,6 @@
-"""Restart safety with the real API: SIGKILL `automl serve` mid-run, start it again, and the run ends
-(failed, "interrupted by a restart") instead of staying `running` forever; the job process does not
+"""Restart safety with the real API: SIGKILL `automl serve` mid-run and start it again: the run is
+retried once (the restarted process takes back at once what its previous life held), and a second
+kill fails it ("interrupted") instead of leaving it `running` forever; the job process does not
 outlive the API that started it."""
 
 from __future__ import annotations
@@ -126,7 +127,21 @@ def wait_for(client: httpx.Client, run_id: str, done: set[str], timeout: float) 
         time.sleep(0.3)
 
 
-def test_a_run_survives_a_killed_api_as_failed_never_running(tmp_path: Path) -> None:
+def kill_mid_run(server: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the API once its job process runs, and check the job dies with it."""
+    deadline = time.monotonic() + 30
+    while not (jobs := descendants(server.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert jobs, "the local executor should run the job in a child process"
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    deadline = time.monotonic() + 15
+    while any(running(pid) for pid in jobs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(running(pid) for pid in jobs), "the job outlived the killed API"
+
+
+def test_a_run_of_a_killed_api_is_retried_once_then_failed_never_left_running(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
@@ -134,22 +149,18 @@ def test_a_run_survives_a_killed_api_as_failed_never_running(tmp_path: Path) -> 
     with api(tmp_path / "data", port, log) as server, signed_in(base) as client:
         run_id = start_run(client, {"type": "automl", "params": {"time_budget_s": 120}})
         wait_for(client, run_id, {"running"}, timeout=30)
-        deadline = time.monotonic() + 30
-        while not (jobs := descendants(server.pid)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert jobs, "the local executor should run the job in a child process"
-        server.send_signal(signal.SIGKILL)
-        server.wait()
+        kill_mid_run(server)
 
-    deadline = time.monotonic() + 15
-    while any(running(pid) for pid in jobs) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(running(pid) for pid in jobs), "the job outlived the killed API"
+    with api(tmp_path / "data", port, log) as server, signed_in(base) as client:
+        retried = wait_for(client, run_id, {"running", "failed", "succeeded", "cancelled"}, timeout=30)
+        assert retried["status"] == "running", retried
+        assert any("retrying (attempt 2 of 2)" in line for line in retried["log"]), retried["log"]
+        kill_mid_run(server)
 
     with api(tmp_path / "data", port, log), signed_in(base) as client:
         run = wait_for(client, run_id, {"failed", "succeeded", "cancelled"}, timeout=30)
     assert run["status"] == "failed", run
-    assert "interrupted" in run["error"]["message"]
+    assert run["error"]["message"] == "interrupted: the API process running it stopped"
 
 
 def test_a_run_through_the_api_trains_in_a_job_process(tmp_path: Path) -> None:

@@ -9,11 +9,14 @@ of the best trials is kept only if it beats the best single model on those predi
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import optuna
@@ -231,6 +234,62 @@ def sample_rows(y: np.ndarray, task: str, seed: int) -> np.ndarray | None:
     return np.sort(rows)
 
 
+class TrialRunner(Protocol):
+    """Where the search's fits run. In process by default (one trial at a time); a cluster executor
+    installs its own with `trials_on`, and the search then runs `slots` trials at once, each fit a task."""
+
+    slots: int
+    n_jobs: int | None
+    """Cores one fit may use there (None: the engine's own setting)."""
+
+    def share(self, value: Any) -> Any:
+        """A handle for data every fit reads (the folds), shipped once rather than with each fit."""
+        ...
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """fn(*args) where the fits run, waiting for its result."""
+        ...
+
+
+class InProcess:
+    slots = 1
+    n_jobs = None
+
+    def share(self, value: Any) -> Any:
+        return value
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return fn(*args)
+
+
+_TRIAL_RUNNER: contextvars.ContextVar[TrialRunner | None] = contextvars.ContextVar("trial_runner", default=None)
+
+
+@contextlib.contextmanager
+def trials_on(runner: TrialRunner) -> Iterator[None]:
+    """Searches started inside run their trials' fits on `runner` (the engine's signature stays as is)."""
+    token = _TRIAL_RUNNER.set(runner)
+    try:
+        yield
+    finally:
+        _TRIAL_RUNNER.reset(token)
+
+
+def fit_and_predict(
+    candidate: Candidate,
+    fold: Fold,
+    subset: np.ndarray | None,
+    task: str,
+    n_classes: int,
+    seed: int,
+    n_jobs: int,
+) -> Outcome:
+    """One fit of a trial: module level, so a cluster runner can ship it to a worker."""
+    X, y = (fold.X_train, fold.y_train) if subset is None else (fold.X_train.iloc[subset], fold.y_train[subset])
+    model = candidate.build(X, task, seed, n_jobs).fit(X, y)
+    return predict(model, fold.X_valid, fold.rows, fold.y_valid, task, n_classes)
+
+
 @dataclass
 class SearchResult:
     metric: str
@@ -291,9 +350,14 @@ def search(
     )
     growth = (n_train / PROBE_ROWS) ** 1.1
 
-    def fit_fold(candidate: Candidate, X: pd.DataFrame, y: np.ndarray, fold: Fold) -> Outcome:
-        model = candidate.build(X, task, ctx.seed, ctx.n_jobs).fit(X, y)
-        return predict(model, fold.X_valid, fold.rows, fold.y_valid, task, n_classes)
+    runner = _TRIAL_RUNNER.get() or InProcess()
+    shared = [runner.share(fold) for fold in folds]
+    bookkeeping = threading.Lock()  # trials finish concurrently when the runner has several slots
+
+    def fit_fold(candidate: Candidate, i: int, subset: np.ndarray | None = None) -> Outcome:
+        n_jobs = runner.n_jobs or ctx.n_jobs
+        outcome: Outcome = runner.call(fit_and_predict, candidate, shared[i], subset, task, n_classes, ctx.seed, n_jobs)
+        return outcome
 
     def objective(trial: optuna.Trial) -> float:
         ctx.check()
@@ -315,7 +379,7 @@ def search(
                 if time.monotonic() + fold_seconds.get("probe", 0.0) > deadline:
                     raise out_of_time()
                 t0 = time.perf_counter()
-                out = fit_fold(candidate, folds[0].X_train.iloc[probe], folds[0].y_train[probe], folds[0])
+                out = fit_fold(candidate, 0, probe)
                 probe_time = time.perf_counter() - t0
                 fold_seconds["probe"] = max(fold_seconds.get("probe", 0.0), probe_time)
                 estimate = max(estimate, probe_time * growth)
@@ -327,11 +391,11 @@ def search(
                 step += 1
                 if trial.should_prune():
                     raise optuna.TrialPruned
-            for i, fold in enumerate(folds):
+            for i in range(len(folds)):
                 if time.monotonic() + (fit_seconds / i if i else estimate) > deadline:
                     raise out_of_time()
                 t0 = time.perf_counter()
-                out = fit_fold(candidate, fold.X_train, fold.y_train, fold)
+                out = fit_fold(candidate, i)
                 fit_seconds += time.perf_counter() - t0
                 fold_seconds[family] = fit_seconds / (i + 1)
                 value = score(metric, task, out)
@@ -348,8 +412,9 @@ def search(
             raise optuna.TrialPruned from exc
         mean = float(np.mean(fold_scores))
         oof = Outcome.concat(parts)
-        done[trial.number] = _Done(candidate, mean, oof)
-        _keep_best(done, minimize)
+        with bookkeeping:
+            done[trial.number] = _Done(candidate, mean, oof)
+            _keep_best(done, minimize)
         entry = LeaderboardEntry(family, candidate.describe(), round(mean, 6), round(fit_seconds, 3))
         leaderboard.append(entry)
         on_trial(entry)
@@ -376,6 +441,7 @@ def search(
         objective,
         n_trials=max_trials,
         timeout=max(budget_s * DEADLINE_SHARE, 1e-3),
+        n_jobs=runner.slots,
         callbacks=[stop_when_due],
         catch=(),
     )

@@ -9,6 +9,9 @@ dead worker and reschedules its task. The adapter only translates:
   return value is the job's terminal event;
 - cancel sets a Dask `Event` the engine's `should_stop` checks (a running Python thread cannot be
   killed) and cancels the future;
+- an AutoML node's trials fan out over the cluster (`fan_out_trials`): the job's task secedes from its
+  worker's thread pool and submits each fit as a task, running as many trials at once as the cluster
+  has threads, so a bigger cluster searches more trials in the same budget;
 - a worker that dies mid-job: Dask reruns the task elsewhere; each attempt announces itself on the
   queue, and the adapter allows one rerun (`retries`) before it fails the job with a message, whatever
   the scheduler's own `allowed-failures` is, so a job that keeps killing workers never hangs the run.
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from distributed import Client, Event, Future, Queue, get_worker
+from distributed import Client, Event, Future, Queue, get_worker, worker_client
 from distributed.scheduler import KilledWorker
 
 from adapters.executors.jobs import Job, JobTable
@@ -60,11 +63,13 @@ class DaskExecutor:
         engine: str = DEFAULT_ENGINE,
         retries: int = 1,
         connect_timeout_s: float = 30.0,
+        fan_out_trials: bool = True,
     ) -> None:
         """Give the scheduler's address (`tcp://host:8786`; connected on first use), or an asynchronous
         `client` you own. `shared_storage` sends dataset paths instead of bytes: the workers mount the
         blob directory at the same path. `retries` is how many times a job reruns after its worker died.
         `connect_timeout_s` bounds how long a job waits for an unreachable scheduler before it fails.
+        `fan_out_trials` runs AutoML trials as tasks of their own across the cluster (else all in the job's task).
         """
         if (scheduler_address is None) == (client is None):
             raise ValueError("give a scheduler address or a client, not both")
@@ -73,6 +78,7 @@ class DaskExecutor:
         self.engine = engine
         self.retries = retries
         self.connect_timeout_s = connect_timeout_s
+        self.fan_out_trials = fan_out_trials
         self._client = client
         self._connecting = asyncio.Lock()
         self._jobs = JobTable()
@@ -123,7 +129,7 @@ class DaskExecutor:
         events = await Queue(f"{name}-events", client=client)
         stop = Event(f"{name}-stop", client=client)
         future: Future = client.submit(
-            run_task, self.engine, payload, data, events.name, stop.name, key=name, pure=False
+            run_task, self.engine, payload, data, events.name, stop.name, self.fan_out_trials, key=name, pure=False
         )
         try:
             await self._follow(job, client, future, events)
@@ -167,8 +173,30 @@ class DaskExecutor:
                 job.fail(f"the Dask task failed: {type(exc).__name__}: {exc}")
 
 
+class DaskTrials:
+    """The AutoML search's trial runner on a cluster: each fit is a task, the folds are scattered once to
+    every worker, and as many trials run at once as the cluster has threads (one core each)."""
+
+    n_jobs = 1
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.slots = max(1, sum(client.nthreads().values()))
+
+    def share(self, value: Any) -> Any:
+        return self.client.scatter(value, broadcast=True, hash=False)
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False).result()
+
+
 def run_task(
-    engine_spec: str, payload: bytes, datasets: dict[str, bytes | str], queue_name: str, stop_name: str
+    engine_spec: str,
+    payload: bytes,
+    datasets: dict[str, bytes | str],
+    queue_name: str,
+    stop_name: str,
+    fan_out_trials: bool,
 ) -> bytes:
     """The Dask task: one engine call on a worker; events go on the job's queue, the terminal one is
     returned. Announces each attempt first, so the API can tell a rerun after a dead worker."""
@@ -200,7 +228,13 @@ def run_task(
                 paths[ident].write_bytes(data)
         try:
             engine = load_engine(engine_spec)
-            result = engine(request, paths, send, should_stop)
+            with contextlib.ExitStack() as stack:
+                if fan_out_trials:
+                    from automl_worker.automl import trials_on  # the worker's side only: the API never imports it
+
+                    # Seceding frees this worker's thread for the trials' tasks while the search waits on them.
+                    stack.enter_context(trials_on(DaskTrials(stack.enter_context(worker_client()))))
+                result = engine(request, paths, send, should_stop)
         except Exception as exc:
             if stop.is_set():
                 return encode_event(FailedEvent(message="cancelled"))

@@ -57,8 +57,8 @@ class OriginCheckMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope["method"] in STATE_CHANGING:
-            request: Request[Any, Any, Any] = Request(scope)
+        request: Request[Any, Any, Any] = Request(scope)
+        if request.method in STATE_CHANGING:
             signing_in = request.route_handler.opt.get(LIMIT_KEY) == SIGN_IN[LIMIT_KEY]
             if COOKIE in request.cookies or signing_in:
                 claimed = _claimed_origin(request)

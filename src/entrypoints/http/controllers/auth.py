@@ -40,9 +40,7 @@ def _landing_path(requested: str | None) -> str:
     """Where to land after sign-in: a path on the frontend, never another site (no open redirect)."""
     if not requested or not requested.startswith("/") or requested.startswith("//") or "\\" in requested:
         return "/"
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in requested):
-        return "/"
-    return requested
+    return "/" if any(ord(c) < 0x20 or ord(c) == 0x7F for c in requested) else requested
 
 
 def _landing_url(settings: Settings, path: str) -> str:
@@ -51,6 +49,8 @@ def _landing_url(settings: Settings, path: str) -> str:
 
 
 def _callback_url(request: Request[Any, Any, Any]) -> str:
+    """This server's public callback URL (behind a proxy, uvicorn's proxy headers make it https); it must
+    be registered with the Google client, and the code exchange repeats it."""
     return f"{str(request.base_url).rstrip('/')}{FLOW_PATH}/callback"
 
 
