@@ -75,6 +75,9 @@ class AuthController(Controller):
             raise Forbidden("local sign-in is off on this server")
         if not is_loopback(request.client.host if request.client else None):
             raise Forbidden("local sign-in only answers requests from this machine")
+        if not is_loopback(request.url.hostname):
+            # A loopback client asking for another host name is a proxy or a DNS-rebinding page.
+            raise Forbidden("local sign-in only answers requests addressed to this machine (127.0.0.1 or localhost)")
         email = data.email.strip().lower()
         identity = Identity(provider="local", subject=email, email=email, name=(data.name or "").strip())
         return await _signed_in(request, auth, identity)

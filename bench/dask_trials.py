@@ -1,0 +1,97 @@
+"""AutoML trials per budget on a Dask cluster: 1 vs 2 local workers (one thread each), same table,
+same budget, same seed. The search fans its trials out over the cluster, so 2 workers should finish
+about twice the trials of 1; the in-process engine (no Dask) is the baseline for the overhead.
+
+Counts completed trials (TrialEvents) of one AutoML node without ensembling. The machine is shared:
+read the ratio, not the absolute numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sklearn.datasets import make_classification
+
+from adapters.executors.contract import DATASET_ID, TARGET, graph, request
+from adapters.executors.dask import DaskExecutor
+from automl_core.execution import CompletedEvent, ExecutionEvent, TrialEvent
+
+ROWS = 3000
+FEATURES = 20
+
+
+def _table(path: Path) -> None:
+    X, y = make_classification(n_samples=ROWS, n_features=FEATURES, n_informative=8, random_state=0)
+    frame = pl.DataFrame({f"f{i}": X[:, i] for i in range(FEATURES)}).with_columns(pl.Series(TARGET, y.astype(str)))
+    frame.write_parquet(path)
+
+
+def _workflow(budget_s: int) -> Any:
+    return graph(("search", "automl", {"time_budget_s": budget_s, "ensemble": False}))
+
+
+def _in_process(data: Path, budget_s: int) -> tuple[int, float]:
+    from automl_worker.engine import run
+
+    trials = 0
+
+    def count(event: ExecutionEvent) -> None:
+        nonlocal trials
+        trials += isinstance(event, TrialEvent)
+
+    started = time.perf_counter()
+    run(request("bench", _workflow(budget_s)), {DATASET_ID: data}, count)
+    return trials, time.perf_counter() - started
+
+
+async def _on_cluster(address: str, data: Path, budget_s: int) -> tuple[int, float]:
+    executor = DaskExecutor(address)
+    try:
+        started = time.perf_counter()
+        handle = await executor.submit(request("bench", _workflow(budget_s)), {DATASET_ID: data})
+        events = [e async for e in executor.events(handle)]
+    finally:
+        await executor.close()
+    assert isinstance(events[-1], CompletedEvent), events[-1]
+    return sum(isinstance(e, TrialEvent) for e in events), time.perf_counter() - started
+
+
+def _cluster_run(workers: int, data: Path, budget_s: int) -> tuple[int, float]:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(processes=True, n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        # Import the engine on every worker first, so start-up is not charged to the budget.
+        client.run(__import__, "automl_worker.engine")
+        return asyncio.run(_on_cluster(cluster.scheduler_address, data, budget_s))
+
+
+def run(smoke: bool = False) -> list[dict[str, Any]]:
+    budget_s = 8 if smoke else 30
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "table.parquet"
+        _table(data)
+        measured = {"in-process (no Dask)": _in_process(data, budget_s)}
+        for workers in (1, 2):
+            measured[f"Dask, {workers} worker{'s' if workers > 1 else ''}"] = _cluster_run(workers, data, budget_s)
+    one = measured["Dask, 1 worker"][0] or 1
+    for name, (trials, seconds) in measured.items():
+        rows.append(
+            {
+                "where": name,
+                "budget_s": budget_s,
+                "trials": trials,
+                "trials_per_s": round(trials / budget_s, 2),
+                "wall_s": round(seconds, 1),
+                "vs_1_worker": round(trials / one, 2),
+            }
+        )
+    return rows
