@@ -27,6 +27,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "api": ("bench.api_load", "API throughput vs a bare Litestar app"),
     "ingestion": ("bench.ingestion", "Upload ingestion vs polars.read_csv"),
     "validation": ("bench.validation_scaling", "Validation time per node (linear growth → ratios near 1)"),
+    "dask": ("bench.dask_trials", "AutoML trials per budget on a Dask cluster: 1 vs 2 local workers"),
 }
 
 

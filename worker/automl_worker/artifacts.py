@@ -6,6 +6,7 @@ declares, so a file carrying anything else is refused before it is built.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import platform
 import zipfile
@@ -89,13 +90,19 @@ def load(data: bytes) -> tuple[Any, ModelInfo]:
     return bundle["pipeline"], msgspec.convert(bundle["info"], ModelInfo)
 
 
+@functools.lru_cache(maxsize=8)
+def _load_recent(data: bytes) -> tuple[Any, ModelInfo]:
+    """Loading a forest through skops takes ~1 s; a model being predicted with is usually asked again."""
+    return load(data)
+
+
 def load_model_info(data: bytes) -> ModelInfo:
     return load(data)[1]
 
 
 def predict(artifact: bytes, rows: Sequence[Mapping[str, Any]]) -> Predictions:
     """Predictions for JSON rows; raises PredictionError naming the row and column that do not fit."""
-    pipeline, info = load(artifact)
+    pipeline, info = _load_recent(artifact)
     X = frame_from_rows(rows, info.features)
     codes = np.asarray(pipeline.predict(X))
     if info.classes is None:

@@ -35,11 +35,13 @@ from automl_worker.steps import Prep, auto_prep, estimator
 SEARCH_ROWS = 50_000
 """Above this many rows the search runs on a sample; the final refit still sees every row."""
 SVM_ROWS = 5_000
+PROBE_FROM = 1_000
 PROBE_ROWS = 2_000
-"""On larger tables each trial after the first finished one fits this many rows first: the score
-feeds the pruner, and the time, scaled up, says whether the full trial fits in the budget left (a
-slow forest on a big table is skipped instead of overrunning). The first trial, the strongest
-default, is never skipped this way: the extrapolation overrates boosting's fixed costs."""
+"""Above PROBE_FROM training rows, each trial after the first finished one first fits a sample of
+at most PROBE_ROWS rows (a quarter of them on smaller tables): the score feeds the pruner, and the
+time, scaled up, says whether the full trial fits in the budget left (a slow forest on a big table
+is skipped instead of overrunning). The first trial, the strongest default, is never skipped this
+way: the extrapolation overrates boosting's fixed costs."""
 DEADLINE_SHARE = 0.95
 """Trials stop at this share of the budget, leaving room for ensemble selection inside it."""
 ENSEMBLE_POOL = 15
@@ -343,12 +345,13 @@ def search(
     y_all = np.concatenate([f.y_valid for f in folds])
 
     n_train = len(folds[0].X_train)
+    probe_rows = min(PROBE_ROWS, n_train // 4)
     probe = (
-        np.sort(np.random.default_rng(ctx.seed).choice(n_train, PROBE_ROWS, replace=False))
-        if n_train > 2 * PROBE_ROWS
+        np.sort(np.random.default_rng(ctx.seed).choice(n_train, probe_rows, replace=False))
+        if n_train > PROBE_FROM
         else None
     )
-    growth = (n_train / PROBE_ROWS) ** 1.1
+    growth = (n_train / max(probe_rows, 1)) ** 1.1
 
     runner = _TRIAL_RUNNER.get() or InProcess()
     shared = [runner.share(fold) for fold in folds]
