@@ -4,8 +4,9 @@ about twice the trials of 1; the in-process engine (no Dask) is the baseline for
 
 Counts completed trials (TrialEvents) of one AutoML node without ensembling, and on the cluster the
 fits' concurrency (compute seconds of trial fits over the span they ran in: 2.0 = both workers busy
-throughout), which shows the fan-out even when a loaded machine blurs the trial counts. The machine
-is shared: read the ratios, not the absolute numbers.
+throughout) and their mean duration: fits that run side by side but each take longer mean the workers
+are short of free cores, not that the fan-out failed. The machine is shared: read the ratios, not the
+absolute numbers.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ async def _on_cluster(address: str, data: Path, budget_s: int) -> tuple[int, flo
     return sum(isinstance(e, TrialEvent) for e in events), time.perf_counter() - started
 
 
-def _cluster_run(workers: int, data: Path, budget_s: int) -> tuple[int, float, float]:
+def _cluster_run(workers: int, data: Path, budget_s: int) -> tuple[int, float, float, float]:
     from distributed import Client, LocalCluster, get_task_stream
 
     with (
@@ -82,7 +83,8 @@ def _cluster_run(workers: int, data: Path, budget_s: int) -> tuple[int, float, f
         if s["action"] == "compute"
     ]
     span = max(b for _, b in spans) - min(a for a, _ in spans) if spans else 0.0
-    return trials, seconds, sum(b - a for a, b in spans) / span if span else 0.0
+    compute = sum(b - a for a, b in spans)
+    return trials, seconds, compute / span if span else 0.0, compute / len(spans) if spans else 0.0
 
 
 def run(smoke: bool = False) -> list[dict[str, Any]]:
@@ -91,11 +93,11 @@ def run(smoke: bool = False) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "table.parquet"
         _table(data)
-        measured = {"in-process (no Dask)": (*_in_process(data, budget_s), None)}
+        measured = {"in-process (no Dask)": (*_in_process(data, budget_s), None, None)}
         for workers in (1, 2):
             measured[f"Dask, {workers} worker{'s' if workers > 1 else ''}"] = _cluster_run(workers, data, budget_s)
     one = measured["Dask, 1 worker"][0] or 1
-    for name, (trials, seconds, concurrency) in measured.items():
+    for name, (trials, seconds, concurrency, mean_fit) in measured.items():
         rows.append(
             {
                 "where": name,
@@ -104,6 +106,7 @@ def run(smoke: bool = False) -> list[dict[str, Any]]:
                 "trials_per_s": round(trials / budget_s, 2),
                 "vs_1_worker": round(trials / one, 2),
                 "fit_concurrency": "-" if concurrency is None else round(concurrency, 2),
+                "mean_fit_s": "-" if mean_fit is None else round(mean_fit, 3),
                 "wall_s": round(seconds, 1),
             }
         )

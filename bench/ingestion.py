@@ -56,16 +56,20 @@ def generate_csv(path: Path, size_bytes: int, seed: int = 0) -> int:
                     "amount": np.where(missing[0], np.nan, rng.normal(100, 30, n).round(3)),
                     "ratio": rng.random(n),
                     "count": rng.integers(0, 1_000, n),
-                    "category": np.where(missing[1], None, words[rng.integers(0, len(words), n)]),
+                    "category": words[rng.integers(0, len(words), n)],
                     "label": rng.choice(["yes", "no"], n),
                     "flag": rng.random(n) < 0.3,
-                    "note": np.where(missing[2], None, np.char.add("note ", rng.integers(0, 10**6, n).astype(str))),
+                    "note": np.char.add("note ", rng.integers(0, 10**6, n).astype(str)),
                     "score": np.where(missing[3], np.nan, rng.standard_normal(n)),
                     "day": pl.date_range(pl.date(2020, 1, 1), pl.date(2020, 12, 31), eager=True)
                     .sample(n, with_replacement=True, seed=int(rng.integers(1 << 31)))
                     .to_numpy(),
                 }
-            ).with_columns(pl.col("amount", "score").fill_nan(None))
+            ).with_columns(
+                pl.col("amount", "score").fill_nan(None),
+                pl.when(pl.Series(missing[1])).then(None).otherwise(pl.col("category")).alias("category"),
+                pl.when(pl.Series(missing[2])).then(None).otherwise(pl.col("note")).alias("note"),
+            )
             frame.write_csv(out, include_header=rows == 0)
             rows += n
     return rows

@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, get_task_stream
 
-from adapters.executors.contract import LOGISTIC, ExecutorContract, collect, graph, request
+from adapters.executors.contract import DATASET_ID, LOGISTIC, ExecutorContract, collect, graph, request, table
 from adapters.executors.dask import DaskExecutor
 from automl_core.execution import CompletedEvent, FailedEvent, LogEvent, ProgressEvent
 
@@ -88,3 +89,22 @@ async def test_an_unreachable_scheduler_fails_the_job_not_the_api() -> None:
     finally:
         await executor.close()
     assert isinstance(final, FailedEvent) and "cannot be reached" in final.message, final
+
+
+@pytest.mark.timeout(90)
+async def test_automl_trials_fan_out_over_the_workers(scheduler: str, tmp_path: Path) -> None:
+    path = tmp_path / "contract.parquet"
+    table().write_parquet(path)
+    executor = DaskExecutor(scheduler)
+    search = ("search", "automl", {"time_budget_s": 6, "ensemble": False})
+    async with (
+        Client(scheduler, asynchronous=True, set_as_default=False) as client,
+        get_task_stream(client) as stream,
+    ):
+        try:
+            events = await collect(executor, await executor.submit(request("r", graph(search)), {DATASET_ID: path}))
+        finally:
+            await executor.close()
+    assert isinstance(events[-1], CompletedEvent), events[-1]
+    fits = [t for t in stream.data if "fit_and_predict" in t["key"]]
+    assert len({t["worker"] for t in fits}) == 2, "trial fits should run on both workers"

@@ -173,9 +173,17 @@ class RunSupervisor:
             )
 
     async def shutdown(self) -> None:
+        """Stop the jobs driven here and hand their runs straight back to the queue (another replica, or
+        this one restarted, takes them up without waiting for the leases to lapse)."""
+        driven = bool(self.active)
         for task in list(self.active.values()):
             task.cancel()
         await asyncio.gather(*self.active.values(), return_exceptions=True)
+        if driven:
+            try:
+                await self._release(previous_life=True)
+            except Exception:
+                log.exception("could not hand this replica's runs back; they return when their leases lapse")
 
     def _running_for(self, owner_id: str) -> int:
         return sum(1 for rid in self.active if self._owners.get(rid) == owner_id)

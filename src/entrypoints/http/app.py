@@ -1,7 +1,8 @@
 """The Litestar application: controllers, dependencies, error map, OpenAPI, frontend, lifecycle.
 
-At start-up the database is migrated to head, runs a previous process left running are failed, and the
-run supervisor starts in this process; at shutdown it stops and the adapters release what they hold.
+At start-up the database is migrated to head, runs whose replica died (lease expired) go back to the
+queue to be retried once, and the run supervisor starts in this process; at shutdown it stops and the
+adapters release what they hold.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     container: Container = app.state.container
     await migrate(container.settings().database_url)
     supervisor = container.supervisor()
-    await supervisor.recover()  # before serving, so nobody sees a run a dead process left "running"
+    await supervisor.recover()  # before serving: runs a dead process held are requeued (retried once)
     task = asyncio.create_task(_supervise(supervisor), name="run-supervisor")
     try:
         yield
