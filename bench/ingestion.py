@@ -5,8 +5,9 @@ streaming polars sink and profiles every column; its throughput is file MB over 
 request (until the 201) and its memory is the peak RSS of the `automl serve` process, sampled with
 psutil while the upload runs. The baseline is the plainest thing a user could do instead:
 `polars.read_csv` of the same file in a bare subprocess (peak RSS from `ru_maxrss`). The API does more
-work than the baseline, so `mb_s_vs_polars` below 1 is expected; `rss_vs_polars` shows whether
-streaming keeps memory flat as the file grows (it should fall as the file gets bigger).
+work than the baseline, so `mb_s_vs_polars` below 1 is expected; `rss_vs_polars` and
+`api_rss_growth_mb` show whether streaming keeps the server's memory flat as the file grows (a bounded
+pipeline's ratio falls towards 0 with file size, since `read_csv` must hold the whole table).
 """
 
 from __future__ import annotations

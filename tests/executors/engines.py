@@ -48,3 +48,14 @@ def sleepy(
     on_event(ProgressEvent(fraction=0.1, message=f"pid {os.getpid()}"))
     time.sleep(600)
     raise AssertionError("slept through")
+
+
+def busy(
+    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
+) -> ExecutionResult:
+    """Keeps a core busy for a fixed while, so a test can watch the API's event loop meanwhile."""
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        sum(range(10_000))
+    on_event(ProgressEvent(fraction=0.9, message="done burning"))
+    return fabricated_result(request)
