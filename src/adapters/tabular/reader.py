@@ -27,6 +27,8 @@ from automl_core.ports import IngestedTable, Preview
 
 NULL_VALUES = ["NA", "?", ""]
 INFER_ROWS = 1_000
+EXACT_UNIQUE_LIMIT = 100_000
+"""Above this many distinct values (estimated), a column's count stays an estimate: see `_exact_counts`."""
 UNPARSED = re.compile(r"could not parse .* \(column number (\d+)\)", re.DOTALL)
 TRANSCODE_CHARS = 1 << 20
 
@@ -149,8 +151,12 @@ class PolarsTableReader:
         if len(schema) < 2:
             raise invalid("single_column", "The table has a single column; it needs at least a feature and a target")
         kinds = {name: logical_dtype(dtype) for name, dtype in schema.items()}
-        stats = lf.select(pl.len().alias("rows"), *self._statistics(schema, kinds)).collect(engine="streaming")
-        row = stats.row(0, named=True)
+        row = (
+            lf.select(pl.len().alias("rows"), *self._statistics(schema, kinds))
+            .collect(engine="streaming")
+            .row(0, named=True)
+        )
+        row.update(self._exact_counts(lf, schema, kinds, row))
         if row["rows"] == 0:
             if upload.format in ("csv", "tsv"):
                 raise invalid("header_only", "The file has a header but no data rows")
@@ -171,7 +177,10 @@ class PolarsTableReader:
         exprs = []
         for i, (name, dtype) in enumerate(schema.items()):
             column = pl.nth(i)  # not pl.col: a name like "*" or "^a.*$" would select many
-            exprs += [column.null_count().alias(f"{i}.missing"), column.drop_nulls().n_unique().alias(f"{i}.unique")]
+            exprs += [
+                column.null_count().alias(f"{i}.missing"),
+                column.drop_nulls().approx_n_unique().alias(f"{i}.unique"),
+            ]
             kind = kinds[name]
             if kind in NUMERIC:
                 values = column.filter(column.is_finite()) if dtype.is_float() else column
@@ -180,16 +189,53 @@ class PolarsTableReader:
                     values.max().cast(pl.Float64).alias(f"{i}.max"),
                     values.mean().cast(pl.Float64).alias(f"{i}.mean"),
                     values.std().cast(pl.Float64).alias(f"{i}.std"),
-                    values.hist(bin_count=self.histogram_bins, include_breakpoint=True)
-                    .implode()
-                    .alias(f"{i}.histogram"),
                 ]
             elif kind == "datetime":
                 exprs += [column.min().alias(f"{i}.min"), column.max().alias(f"{i}.max")]
-            elif kind in ("string", "boolean"):
-                top = column.drop_nulls().alias("value").value_counts(sort=True, name="count").head(self.top_values)
-                exprs.append(top.implode().alias(f"{i}.top_values"))
         return exprs
+
+    def _exact_counts(
+        self, lf: pl.LazyFrame, schema: pl.Schema, kinds: dict[str, DType], approx: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Histograms, exact distinct counts (they decide the task: 2 values is binary, 20 multiclass) and
+        top values, each as a streaming group-by over one column so memory stays bounded by the number of
+        groups, not rows. A column estimated past EXACT_UNIQUE_LIMIT keeps its estimate and gets no top
+        values: counting it exactly would hold every value in memory."""
+        found: dict[str, Any] = {}
+        for i, (name, dtype) in enumerate(schema.items()):
+            column = pl.nth(i)
+            if kinds[name] in NUMERIC:
+                found[f"{i}.histogram"] = self._histogram(lf, column, dtype, approx[f"{i}.min"], approx[f"{i}.max"])
+            if approx[f"{i}.unique"] > EXACT_UNIQUE_LIMIT:
+                found[f"{i}.top_values"] = None
+                continue
+            counts = (
+                lf.select(column.alias("value"))
+                .drop_nulls()
+                .group_by("value")
+                .len(name="count")
+                .collect(engine="streaming")
+            )
+            found[f"{i}.unique"] = counts.height
+            if kinds[name] in ("string", "boolean"):
+                top = counts.sort(["count", "value"], descending=[True, False]).head(self.top_values)
+                found[f"{i}.top_values"] = top.to_dicts()
+        return found
+
+    def _histogram(
+        self, lf: pl.LazyFrame, column: pl.Expr, dtype: pl.DataType, low: Any, high: Any
+    ) -> list[dict[str, Any]]:
+        """Equal-width bins over [min, max], as `{"breakpoint": upper edge, "count"}` per bin."""
+        if low is None or high is None:
+            return []
+        bins = self.histogram_bins
+        width = (high - low) / bins or 1.0
+        values = (column.filter(column.is_finite()) if dtype.is_float() else column).cast(pl.Float64)
+        index = ((values - low) / width).floor().clip(0, bins - 1).cast(pl.Int64).alias("bin")
+        counts = dict(
+            lf.select(index).drop_nulls().group_by("bin").len(name="count").collect(engine="streaming").iter_rows()
+        )
+        return [{"breakpoint": low + width * (k + 1), "count": counts.get(k, 0)} for k in range(bins)]
 
     @staticmethod
     def _profile(i: int, name: str, kind: DType, row: dict[str, Any]) -> ColumnProfile:
@@ -207,7 +253,7 @@ class PolarsTableReader:
                 ]
         elif kind == "datetime":
             extra = {k: json_safe(row[f"{i}.{k}"]) for k in ("min", "max")}
-        elif kind in ("string", "boolean"):
+        elif kind in ("string", "boolean") and row[f"{i}.top_values"] is not None:
             extra["top_values"] = [TopValue(json_safe(v["value"]), v["count"]) for v in row[f"{i}.top_values"]]
         return ColumnProfile(name=name, dtype=kind, missing=missing, unique=unique, **extra)
 
