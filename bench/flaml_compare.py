@@ -36,24 +36,10 @@ from automl_worker.engine import run as run_engine
 from automl_worker.evaluate import LOWER_IS_BETTER, Outcome, supervised_metrics
 from automl_worker.fitting import Context
 from bench._server import DATASETS, api_server, sign_in
+from bench.automl_table import TARGETS
 
 SEED = 42
 """The platform's default run seed, so the direct call and the API run are the same request."""
-TARGETS = {
-    "titanic": "survived",
-    "adult": "income",
-    "credit-g": "class",
-    "kc1": "Class",
-    "phoneme": "Class",
-    "magictelescope": "Class",
-    "car": "class",
-    "vehicle": "Class",
-    "segment": "class",
-    "penguins": "species",
-    "abalone": "Class_Rings",
-    "diamonds": "price",
-    "mpg": "mpg",
-}
 SMOKE = {"penguins": 200}
 """`--smoke`: one small table; proves the harness, says nothing about quality."""
 API_TABLES = ("titanic", "abalone")

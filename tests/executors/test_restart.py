@@ -9,7 +9,6 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +19,8 @@ import polars as pl
 import pytest
 
 from tests.executors.fake_space import free_port
+from tests.serving import serve
 
-ROOT = Path(__file__).resolve().parents[2]
-AUTOML = Path(sys.executable).parent / "automl"
 DATASETS = Path(os.environ.get("AUTOML_DATASETS", Path(__file__).resolve().parents[3] / "shared" / "datasets"))
 
 pytestmark = pytest.mark.timeout(150)
@@ -38,28 +36,8 @@ def api(data_dir: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes
         "AUTOML_EXECUTOR": "local",
         "AUTOML_AUTH": "local",
     }
-    with log.open("ab") as out:
-        server = subprocess.Popen([str(AUTOML), "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, f"automl serve exited: {log.read_text()[-2000:]}"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"automl serve did not answer: {log.read_text()[-2000:]}"
-            time.sleep(0.2)
+    with serve(env, log) as server:
         yield server
-    finally:
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
 
 
 def descendants(pid: int) -> set[int]:

@@ -9,11 +9,10 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +25,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from adapters.executors.contract import table
 from tests.conftest import DEFAULT_POSTGRES_URL, _admin
 from tests.executors.fake_space import free_port
+from tests.serving import AUTOML, ROOT, serve
 
-ROOT = Path(__file__).resolve().parents[2]
-AUTOML = Path(sys.executable).parent / "automl"
 RUNS = 20
 LEASE_S = 3
 SECRET = "replicas-test-" + "x" * 32
@@ -79,32 +77,6 @@ def environment(database_url: str, data_dir: Path, port: int, replica: str) -> d
     }
 
 
-@contextmanager
-def replica(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("ab") as out:
-        server = subprocess.Popen([str(AUTOML), "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, f"automl serve exited: {log.read_text()[-2000:]}"
-            try:
-                if httpx.get(f"http://127.0.0.1:{env['AUTOML_PORT']}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"automl serve did not answer: {log.read_text()[-2000:]}"
-            time.sleep(0.2)
-        yield server
-    finally:
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
 def workflow(dataset_id: str) -> dict[str, Any]:
     return {
         "name": "replicas",
@@ -135,7 +107,7 @@ def test_two_replicas_share_the_queue_and_survive_one_being_killed(database_url:
     with ExitStack() as stack:
         servers = {
             name: stack.enter_context(
-                replica(environment(database_url, tmp_path / name, port, name), tmp_path / f"{name}.log")
+                serve(environment(database_url, tmp_path / name, port, name), tmp_path / f"{name}.log")
             )
             for name, port in ports.items()
         }
