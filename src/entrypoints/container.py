@@ -26,10 +26,10 @@ from automl_core.services.workflows import WorkflowService
 from entrypoints.settings import Settings
 
 
-def _local_executor() -> Executor:
+def _local_executor(settings: Settings) -> Executor:
     from adapters.executors.local import LocalProcessExecutor
 
-    executor: Executor = LocalProcessExecutor()
+    executor: Executor = LocalProcessExecutor(memory_limit_mb=settings.job_memory_mb)
     return executor
 
 
@@ -97,7 +97,7 @@ class Container(containers.DeclarativeContainer):
     table_reader = providers.Singleton(PolarsTableReader)
     executor = providers.Selector(
         settings.provided.executor,
-        local=providers.Singleton(_local_executor),
+        local=providers.Singleton(_local_executor, settings),
         gradio=providers.Singleton(_gradio_executor, settings),
         dask=providers.Singleton(_dask_executor, settings),
         memory=providers.Singleton(_memory_executor),
@@ -123,4 +123,5 @@ class Container(containers.DeclarativeContainer):
         per_user=settings.provided.runs_per_user,
         replica_id=settings.provided.replica_id,
         lease_s=settings.provided.lease_s,
+        run_timeout_s=settings.provided.run_timeout_s,
     )

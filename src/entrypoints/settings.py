@@ -53,6 +53,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Runs this API process trains at once; more wait in the queue."""
     runs_per_user: int = 1
     """Runs one user may have training at once, so one person cannot fill the queue's slots."""
+    job_memory_mb: int | None = None
+    """Memory one local training job may take before it fails with "out of memory"; None: no limit."""
+    run_timeout_s: int | None = 172_800
+    """A run still training after this long is stopped and failed, whatever its executor does."""
     jwt_secret: str | None = None
     google_client_id: str | None = None
     google_client_secret: str | None = None
@@ -131,6 +135,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             max_upload_mb=integer("AUTOML_MAX_UPLOAD_MB", 500, 1, 1_000_000),
             max_runs=integer("AUTOML_MAX_RUNS", 2, 1, 1024),
             runs_per_user=integer("AUTOML_RUNS_PER_USER", 1, 1, 1024),
+            job_memory_mb=integer("AUTOML_JOB_MEMORY_MB", 0, 0, 10_000_000) or None,
+            run_timeout_s=integer("AUTOML_RUN_TIMEOUT_S", 172_800, 0, 10_000_000) or None,
             jwt_secret=get("JWT_SECRET"),
             google_client_id=google_client_id,
             google_client_secret=get("GOOGLE_CLIENT_SECRET"),

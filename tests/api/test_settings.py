@@ -28,6 +28,7 @@ def test_defaults() -> None:
     assert settings.data_dir == Path("var")
     assert settings.database_url == f"sqlite+aiosqlite:///{Path('var/automl.db').resolve()}"
     assert settings.max_upload_bytes == 500 * 1024 * 1024
+    assert (settings.job_memory_mb, settings.run_timeout_s) == (None, 172_800)
 
 
 def test_environment_names() -> None:
@@ -48,6 +49,10 @@ def test_environment_names() -> None:
             "AUTOML_BLOBS": "db",
             "AUTOML_MAX_RUNS": "8",
             "AUTOML_RUNS_PER_USER": "2",
+            "AUTOML_JOB_MEMORY_MB": "2048",
+            "AUTOML_RUN_TIMEOUT_S": "0",
+            "AUTOML_REPLICA_ID": "api-1",
+            "AUTOML_LEASE_S": "10",
         }
     )
     assert settings.data_dir == Path("/data")
@@ -59,6 +64,8 @@ def test_environment_names() -> None:
     assert settings.max_upload_mb == 50
     assert settings.blobs == "db"
     assert (settings.max_runs, settings.runs_per_user) == (8, 2)
+    assert (settings.job_memory_mb, settings.run_timeout_s) == (2048, None)
+    assert (settings.replica_id, settings.lease_s) == ("api-1", 10)
 
 
 @pytest.mark.parametrize(
@@ -72,6 +79,8 @@ def test_environment_names() -> None:
         ({"AUTOML_PORT": "70000"}, "AUTOML_PORT"),
         ({"AUTOML_MAX_UPLOAD_MB": "0"}, "AUTOML_MAX_UPLOAD_MB"),
         ({"AUTOML_MAX_RUNS": "0"}, "AUTOML_MAX_RUNS"),
+        ({"AUTOML_JOB_MEMORY_MB": "-1"}, "AUTOML_JOB_MEMORY_MB"),
+        ({"AUTOML_LEASE_S": "1"}, "AUTOML_LEASE_S"),
         ({"JWT_SECRET": "short"}, "JWT_SECRET"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
     ],
