@@ -11,7 +11,7 @@ import pytest
 import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
-from automl_core.catalog import CATALOG, PLOTS
+from automl_core.catalog import CATALOG, NODE_TYPES, PLOTS
 from automl_core.execution import LogEvent
 from automl_core.workflow import Edge, Graph, Node
 from automl_worker import artifacts
@@ -34,30 +34,8 @@ def pipeline_of(artifact: bytes) -> Any:
 
 
 MODELS = {
-    "binary": [
-        "logistic_regression",
-        "ridge",
-        "decision_tree",
-        "random_forest",
-        "extra_trees",
-        "hist_gradient_boosting",
-        "svm",
-        "knn",
-        "naive_bayes",
-        "mlp",
-    ],
-    "regression": [
-        "linear_regression",
-        "ridge",
-        "lasso",
-        "decision_tree",
-        "random_forest",
-        "extra_trees",
-        "hist_gradient_boosting",
-        "svm",
-        "knn",
-        "mlp",
-    ],
+    task: [t.type.removeprefix("model.") for t in NODE_TYPES if t.category == "model" and family in (t.tasks or ())]
+    for task, family in (("binary", "classification"), ("regression", "regression"))
 }
 
 

@@ -1,6 +1,8 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
-import { useSearchParams } from "next/navigation";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useState } from "react";
+import { useToast } from "@/components/Providers";
 import { api } from "@/lib/api";
 import type { AuthConfig, Catalog, Dataset, Page, User } from "@/lib/types";
 
@@ -29,4 +31,31 @@ export const useDatasets = () =>
 export function useIdParam(name = "id"): string | null {
   const params = useSearchParams();
   return params.get(name);
+}
+
+/** A detail page's resource (`/{collection}/{id}` from `?id=`) and its delete behind a confirmation. */
+export function useDeletableResource<T>(collection: "datasets" | "models", label: string) {
+  const id = useIdParam();
+  const router = useRouter();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [confirm, setConfirm] = useState(false);
+  const query = useQuery({
+    queryKey: [collection.slice(0, -1), id],
+    queryFn: () => api<T>(`/${collection}/${id}`),
+    enabled: !!id,
+  });
+  const remove = useMutation({
+    mutationFn: () => api(`/${collection}/${id}`, { method: "DELETE" }),
+    onSuccess: () => {
+      toast.success(`${label} deleted`);
+      qc.invalidateQueries({ queryKey: [collection] });
+      router.push(`/${collection}/`);
+    },
+    onError: (e) => {
+      setConfirm(false);
+      toast.error(e, "Could not delete");
+    },
+  });
+  return { id, query, remove, confirm, setConfirm };
 }

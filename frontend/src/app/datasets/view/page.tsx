@@ -1,11 +1,9 @@
 "use client";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { Suspense, useState } from "react";
 import { Shell } from "@/components/Shell";
-import { useIdParam } from "@/components/hooks";
-import { useToast } from "@/components/Providers";
+import { useDeletableResource } from "@/components/hooks";
 import { ConfirmDialog, Empty, PageHead, Skeleton, SkeletonRows, Sparkline } from "@/components/ui";
 import { api, formatBytes, formatDate, formatNumber } from "@/lib/api";
 import type { ColumnProfile, Dataset, Preview } from "@/lib/types";
@@ -165,24 +163,7 @@ function Profile({ id, dataset }: { id: string; dataset: Dataset }) {
 }
 
 function DatasetView() {
-  const id = useIdParam();
-  const router = useRouter();
-  const qc = useQueryClient();
-  const toast = useToast();
-  const [confirm, setConfirm] = useState(false);
-  const q = useQuery({ queryKey: ["dataset", id], queryFn: () => api<Dataset>(`/datasets/${id}`), enabled: !!id });
-  const del = useMutation({
-    mutationFn: () => api(`/datasets/${id}`, { method: "DELETE" }),
-    onSuccess: () => {
-      toast.success("Dataset deleted");
-      qc.invalidateQueries({ queryKey: ["datasets"] });
-      router.push("/datasets/");
-    },
-    onError: (e) => {
-      setConfirm(false);
-      toast.error(e, "Could not delete");
-    },
-  });
+  const { id, query: q, remove: del, confirm, setConfirm } = useDeletableResource<Dataset>("datasets", "Dataset");
   if (!id) return <Empty title="No dataset selected" />;
   if (q.isLoading) return <Skeleton height={300} />;
   if (q.error || !q.data)

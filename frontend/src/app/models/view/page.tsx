@@ -1,10 +1,9 @@
 "use client";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { Suspense, useRef, useState } from "react";
 import { Shell } from "@/components/Shell";
-import { useIdParam } from "@/components/hooks";
+import { useDeletableResource } from "@/components/hooks";
 import { errorText, useToast } from "@/components/Providers";
 import { MetricCards } from "@/components/Results";
 import { ConfirmDialog, Empty, PageHead, Skeleton } from "@/components/ui";
@@ -221,24 +220,7 @@ function BatchPredict({ model }: { model: Model }) {
 }
 
 function ModelView() {
-  const id = useIdParam();
-  const router = useRouter();
-  const qc = useQueryClient();
-  const toast = useToast();
-  const [confirm, setConfirm] = useState(false);
-  const q = useQuery({ queryKey: ["model", id], queryFn: () => api<Model>(`/models/${id}`), enabled: !!id });
-  const del = useMutation({
-    mutationFn: () => api(`/models/${id}`, { method: "DELETE" }),
-    onSuccess: () => {
-      toast.success("Model deleted");
-      qc.invalidateQueries({ queryKey: ["models"] });
-      router.push("/models/");
-    },
-    onError: (e) => {
-      setConfirm(false);
-      toast.error(e);
-    },
-  });
+  const { id, query: q, remove: del, confirm, setConfirm } = useDeletableResource<Model>("models", "Model");
   if (!id) return <Empty title="No model selected" />;
   if (q.isLoading) return <Skeleton height={300} />;
   if (q.error || !q.data)
