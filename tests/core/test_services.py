@@ -261,3 +261,31 @@ async def test_a_supervisor_stops_a_run_another_replica_took_back(uow, dataset):
 
 async def _chunks(data: bytes):
     yield data
+
+
+async def test_cancel_survives_a_claim_between_its_read_and_write(store, dataset):
+    """A supervisor claiming the run just after cancel read it makes the compare-and-set fail once."""
+    raced = []
+
+    class ClaimedMeanwhile(MemoryUnitOfWork):
+        async def __aenter__(self):
+            me = await super().__aenter__()
+            if not raced:
+                raced.append(True)
+                read = me.runs.get
+
+                async def read_then_claim(owner_id, run_id):
+                    seen = await read(owner_id, run_id)
+                    now = datetime.now(UTC)
+                    await me.runs.claim_next(now, lease_owner="other", lease_until=now + timedelta(seconds=60))
+                    return seen
+
+                me.runs.get = read_then_claim
+            return me
+
+    plain = lambda: MemoryUnitOfWork(store)  # noqa: E731
+    wf = await WorkflowService(plain, SystemClock()).create(ALICE, "wf", "", classic())
+    run = await RunService(plain, SystemClock()).execute(ALICE, wf.id)
+    cancelled = await RunService(lambda: ClaimedMeanwhile(store), SystemClock()).cancel(ALICE, run.id)
+    assert raced and cancelled.status is RunStatus.CANCELLED
+    assert (await RunService(plain, SystemClock()).get(ALICE, run.id)).status is RunStatus.CANCELLED

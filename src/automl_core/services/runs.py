@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from automl_core.errors import InvalidInput, NotFound
+from automl_core.errors import Conflict, InvalidInput, NotFound
 from automl_core.ids import new_id
 from automl_core.ports import Clock, Page
 from automl_core.runs import Run, RunStatus
@@ -15,6 +15,7 @@ from automl_core.validation import runnable_issues, validate, validate_against_s
 from automl_core.workflow import Graph, Workflow, dataset_ids
 
 DEFAULT_SEED = 42
+CANCEL_ATTEMPTS = 5
 
 
 class RunService:
@@ -80,13 +81,22 @@ class RunService:
             return await uow.runs.list(owner_id, workflow_id, limit, offset)
 
     async def cancel(self, owner_id: str, run_id: str) -> Run:
-        """Queued runs never start; a running one is stopped by the supervisor that holds it."""
-        async with self.uow() as uow:
-            run = await uow.runs.get(owner_id, run_id)
-            cancelled = run.moved(RunStatus.CANCELLED, self.clock.now())
-            await uow.runs.transition(cancelled, expected=run.status)
-            await uow.commit()
-        return cancelled
+        """Queued runs never start; a running one is stopped by the supervisor that holds it.
+
+        A supervisor may claim the run between our read and our write (queued → running); the
+        compare-and-set then fails and we read again, until the run is cancelled or has ended.
+        """
+        for _ in range(CANCEL_ATTEMPTS):
+            async with self.uow() as uow:
+                run = await uow.runs.get(owner_id, run_id)
+                cancelled = run.moved(RunStatus.CANCELLED, self.clock.now())
+                try:
+                    await uow.runs.transition(cancelled, expected=run.status)
+                except Conflict:
+                    continue
+                await uow.commit()
+            return cancelled
+        raise Conflict("the run kept changing while being cancelled; try again")
 
     async def watch(self, owner_id: str, run_id: str, poll_s: float = 0.5) -> AsyncIterator[Run]:
         """The run now, then each change until it ends. Reads the store, so any replica can serve it."""
