@@ -45,7 +45,8 @@ def serve(args: argparse.Namespace) -> None:
     app = create_app(Container(settings=settings))
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     ui = " (UI at /, API docs at /schema)" if settings.frontend_dir and settings.frontend_dir.is_dir() else ""
-    print(f"AutoML platform on http://{host}:{settings.port}{ui}", flush=True)
+    port = settings.port or "<a free port, logged below>"
+    print(f"AutoML platform on http://{host}:{port}{ui}", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=True)
 
 

@@ -128,7 +128,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             data_dir=data_dir,
             database_url=get("DATABASE_URL") or f"sqlite+aiosqlite:///{(data_dir / 'automl.db').resolve()}",
             host=get("AUTOML_HOST") or "127.0.0.1",
-            port=integer("AUTOML_PORT", 8000, 1, 65535),
+            port=integer("AUTOML_PORT", 8000, 0, 65535),  # 0: the OS picks a free port (logged)
             executor=choice("AUTOML_EXECUTOR", ("local", "gradio", "memory", "dask"), "local"),  # type: ignore[arg-type]
             auth=choice("AUTOML_AUTH", ("local", "google"), "google" if google_client_id else "local"),  # type: ignore[arg-type]
             blobs=choice("AUTOML_BLOBS", ("fs", "db"), "fs"),  # type: ignore[arg-type]
@@ -148,7 +148,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             hf_token=get("HF_TOKEN"),
             frontend_dir=Path(get("AUTOML_FRONTEND_DIR") or "frontend/out"),
             # Host and port: two replicas on one machine differ, a restarted one keeps its id.
-            replica_id=get("AUTOML_REPLICA_ID") or f"{socket.gethostname()}:{integer('AUTOML_PORT', 8000, 1, 65535)}",
+            replica_id=get("AUTOML_REPLICA_ID") or f"{socket.gethostname()}:{integer('AUTOML_PORT', 8000, 0, 65535)}",
             lease_s=integer("AUTOML_LEASE_S", 30, 2, 3600),
             dask_scheduler_address=get("DASK_SCHEDULER_ADDRESS"),
             dask_shared_storage=choice("AUTOML_DASK_SHARED_STORAGE", ("0", "1"), "0") == "1",

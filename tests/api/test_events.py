@@ -69,8 +69,13 @@ async def test_a_shifted_log_tail_sends_only_new_lines() -> None:
 async def test_a_failed_run_ends_with_its_error() -> None:
     history = [_run(RunStatus.FAILED, error=RunError(message="boom", node_id="m"))]
     events = _named(await _collect(ScriptedRuns(history)))
-    assert events == [(events[0][0], events[0][1]), ("done", {"status": "failed", "error": {"message": "boom",
-                                                                                         "node_id": "m"}})]  # fmt: skip
+    error = {"message": "boom", "node_id": "m"}
+    [(first, state), done] = events
+    assert first == "status"
+    assert {k: state[k] for k in ("id", "status", "error", "finished_at")} == {  # type: ignore[index]
+        "id": "r", "status": "failed", "error": error, "finished_at": None
+    }  # fmt: skip
+    assert done == ("done", {"status": "failed", "error": error})
 
 
 async def test_silence_is_filled_with_keepalive_comments() -> None:

@@ -150,30 +150,35 @@ def build(behaviour: Behaviour, record: Record) -> Starlette:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def reserve_port() -> socket.socket:
+    """A loopback socket bound to a port the OS chose and not listening: nobody else can take the
+    port, and connecting to it is refused until `serve` listens on it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 @contextmanager
-def serve(behaviour: Behaviour, port: int | None = None) -> Iterator[tuple[str, Record]]:
-    """Run the fake Space in a thread (its own event loop) and yield its URL and what it saw."""
+def serve(behaviour: Behaviour, sock: socket.socket | None = None) -> Iterator[tuple[str, Record]]:
+    """Run the fake Space in a thread (its own event loop) on `sock` (a fresh port by default) and
+    yield its URL and what it saw."""
     record = Record()
-    port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(build(behaviour, record), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
+    sock = sock or reserve_port()
+    server = uvicorn.Server(uvicorn.Config(build(behaviour, record), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:
         if not thread.is_alive():
             raise RuntimeError("the fake Space did not start")
         threading.Event().wait(0.01)
     try:
-        yield f"http://127.0.0.1:{port}", record
+        yield url_of(sock), record
     finally:
         server.should_exit = True
         server.force_exit = True
         thread.join(timeout=5)
+        sock.close()

@@ -12,7 +12,7 @@ from adapters.executors.contract import collect, graph
 from adapters.executors.contract import request as make_request
 from adapters.executors.gradio_space import GradioSpaceExecutor
 from automl_core.execution import CompletedEvent, FailedEvent, ProgressEvent
-from tests.executors.fake_space import Behaviour, free_port, serve
+from tests.executors.fake_space import Behaviour, reserve_port, serve, url_of
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -124,7 +124,8 @@ async def test_heartbeats_forever_hit_the_time_limit(datasets) -> None:
 
 
 async def test_a_space_that_is_down_is_retried_then_reported(datasets) -> None:
-    space = executor(f"http://127.0.0.1:{free_port()}", wake_timeout_s=0.5)
+    down = reserve_port()
+    space = executor(url_of(down), wake_timeout_s=0.5)
     try:
         handle = await space.submit(make_request("r1", graph(MODEL)), datasets)
         final = (await collect(space, handle, timeout=10))[-1]
@@ -132,15 +133,16 @@ async def test_a_space_that_is_down_is_retried_then_reported(datasets) -> None:
         assert await space.healthy() is False
     finally:
         await space.close()
+        down.close()
 
 
 async def test_a_cold_space_is_waited_for_until_it_wakes(datasets) -> None:
-    port = free_port()
-    space = executor(f"http://127.0.0.1:{port}", wake_timeout_s=10)
+    asleep = reserve_port()
+    space = executor(url_of(asleep), wake_timeout_s=10)
     try:
         handle = await space.submit(make_request("r1", graph(MODEL)), datasets)
         await asyncio.sleep(1.0)  # connection refused meanwhile: the Space is still asleep
-        with serve(Behaviour(), port=port):
+        with serve(Behaviour(), sock=asleep):
             final = (await collect(space, handle, timeout=15))[-1]
         assert isinstance(final, CompletedEvent)
     finally:

@@ -18,8 +18,7 @@ import httpx
 import polars as pl
 import pytest
 
-from tests.executors.fake_space import free_port
-from tests.serving import serve
+from tests.serving import Served, serve
 
 DATASETS = Path(os.environ.get("AUTOML_DATASETS", Path(__file__).resolve().parents[3] / "shared" / "datasets"))
 
@@ -27,15 +26,9 @@ pytestmark = pytest.mark.timeout(150)
 
 
 @contextmanager
-def api(data_dir: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = {
-        **os.environ,
-        "AUTOML_DATA_DIR": str(data_dir),
-        "AUTOML_PORT": str(port),
-        "AUTOML_HOST": "127.0.0.1",
-        "AUTOML_EXECUTOR": "local",
-        "AUTOML_AUTH": "local",
-    }
+def api(data_dir: Path, log: Path) -> Iterator[Served]:
+    """The API on `data_dir`; each start gets its own port, the data is what carries over."""
+    env = {**os.environ, "AUTOML_DATA_DIR": str(data_dir), "AUTOML_EXECUTOR": "local", "AUTOML_AUTH": "local"}
     with serve(env, log) as server:
         yield server
 
@@ -120,22 +113,20 @@ def kill_mid_run(server: subprocess.Popen[bytes]) -> None:
 
 
 def test_a_run_of_a_killed_api_is_retried_once_then_failed_never_left_running(tmp_path: Path) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
 
-    with api(tmp_path / "data", port, log) as server, signed_in(base) as client:
+    with api(tmp_path / "data", log) as server, signed_in(server.url) as client:
         run_id = start_run(client, {"type": "automl", "params": {"time_budget_s": 120}})
         wait_for(client, run_id, {"running"}, timeout=30)
-        kill_mid_run(server)
+        kill_mid_run(server.process)
 
-    with api(tmp_path / "data", port, log) as server, signed_in(base) as client:
+    with api(tmp_path / "data", log) as server, signed_in(server.url) as client:
         retried = wait_for(client, run_id, {"running", "failed", "succeeded", "cancelled"}, timeout=30)
         assert retried["status"] == "running", retried
         assert any("retrying (attempt 2 of 2)" in line for line in retried["log"]), retried["log"]
-        kill_mid_run(server)
+        kill_mid_run(server.process)
 
-    with api(tmp_path / "data", port, log), signed_in(base) as client:
+    with api(tmp_path / "data", log) as server, signed_in(server.url) as client:
         run = wait_for(client, run_id, {"failed", "succeeded", "cancelled"}, timeout=30)
     assert run["status"] == "failed", run
     assert run["error"]["message"] == "interrupted: the API process running it stopped"
@@ -143,8 +134,7 @@ def test_a_run_of_a_killed_api_is_retried_once_then_failed_never_left_running(tm
 
 def test_a_run_through_the_api_trains_in_a_job_process(tmp_path: Path) -> None:
     """The deployed path end to end: `automl serve` with the local executor trains and keeps the model."""
-    port = free_port()
-    with api(tmp_path / "data", port, tmp_path / "serve.log"), signed_in(f"http://127.0.0.1:{port}") as client:
+    with api(tmp_path / "data", tmp_path / "serve.log") as server, signed_in(server.url) as client:
         run_id = start_run(client, {"type": "model.logistic_regression", "params": {}})
         run = wait_for(client, run_id, {"failed", "succeeded", "cancelled"}, timeout=60)
         assert run["status"] == "succeeded", run.get("error")

@@ -144,13 +144,18 @@ class ExecutorContract:
 
     @pytest.mark.timeout(120)
     async def test_cancel_ends_a_running_job(self, executor: Executor, contract_datasets: Mapping[str, Path]) -> None:
+        """Cancel once the search itself reports (the job is training, not queued or uploading): the
+        stream must end as cancelled, not run on to the search's result."""
         handle = await executor.submit(request("contract-cancel", graph(SLOW_AUTOML)), contract_datasets)
         events: list[ExecutionEvent] = []
+        cancelled_at: int | None = None
         async with asyncio.timeout(EVENTS_TIMEOUT_S):
             async for event in executor.events(handle):
                 events.append(event)
-                if len(events) == 1:
+                if cancelled_at is None and getattr(event, "node_id", None) == SLOW_AUTOML[0]:
+                    cancelled_at = len(events)
                     await executor.cancel(handle)
+        assert cancelled_at is not None, f"the search never reported, so nothing running was cancelled: {events!r}"
         final = events[-1]
         assert isinstance(final, FailedEvent), f"a cancelled job ends as a failure, got {final!r}"
         assert "cancel" in final.message
