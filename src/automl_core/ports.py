@@ -212,9 +212,14 @@ class Executor(Protocol):
 
 @runtime_checkable
 class Predictor(Protocol):
-    """Loads a model artifact (safely: no pickle) and predicts on rows already checked against its schema."""
+    """Predicts with a model artifact (loaded safely: no pickle) on rows already checked against its schema.
 
-    async def predict(self, artifact: Path, rows: builtins.list[dict[str, object]]) -> Predictions: ...
+    It predicts where the executor's models live (a warm process, the Space, the cluster), never in the
+    API process; `artifact_key` is the artifact's blob key (its SHA-256), fetched from the blob store only
+    when that place does not hold the model yet. InvalidInput names the row and column that do not fit.
+    """
+
+    async def predict(self, artifact_key: str, rows: builtins.list[dict[str, object]]) -> Predictions: ...
 
 
 @runtime_checkable

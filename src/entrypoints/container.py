@@ -14,9 +14,8 @@ from adapters.auth import GoogleIdentityProvider, JwtTokenService, load_or_creat
 from adapters.blobs import DatabaseBlobStore, FilesystemBlobStore
 from adapters.clock import SystemClock
 from adapters.persistence.sqlalchemy import SqlDatabase, SqlUnitOfWork
-from adapters.prediction import WorkerArtifactPredictor
 from adapters.tabular import PolarsTableReader
-from automl_core.ports import Executor
+from automl_core.ports import BlobStore, Executor, Predictor
 from automl_core.services.auth import AuthService
 from automl_core.services.datasets import DatasetService
 from automl_core.services.models import ModelService
@@ -54,6 +53,30 @@ def _memory_executor() -> Executor:
     return executor
 
 
+def _warm_process_predictor(settings: Settings, blobs: BlobStore) -> Predictor:
+    from adapters.prediction import WarmProcessPredictor
+
+    return WarmProcessPredictor(blobs, memory_limit_mb=settings.job_memory_mb)
+
+
+def _gradio_predictor(executor: Executor, blobs: BlobStore) -> Predictor:
+    from adapters.executors.gradio_space import GradioSpaceExecutor
+    from adapters.prediction.gradio_space import GradioSpacePredictor
+
+    if not isinstance(executor, GradioSpaceExecutor):
+        raise TypeError("the Gradio predictor talks through the Gradio executor")
+    return GradioSpacePredictor(executor, blobs)
+
+
+def _dask_predictor(settings: Settings, executor: Executor, blobs: BlobStore) -> Predictor:
+    from adapters.executors.dask import DaskExecutor
+    from adapters.prediction.dask import DaskPredictor
+
+    if not isinstance(executor, DaskExecutor):
+        raise TypeError("the Dask predictor runs on the Dask executor's cluster")
+    return DaskPredictor(executor, blobs, shared_storage=settings.dask_shared_storage)
+
+
 def _secret(settings: Settings) -> str:
     """`JWT_SECRET` when set; otherwise a random secret kept in the data directory."""
     return settings.jwt_secret or load_or_create_secret(settings.data_dir)
@@ -74,11 +97,11 @@ def _flow_signer(secret: str) -> URLSafeTimedSerializer:
 
 
 async def close(container: Container) -> None:
-    """Release what the chosen adapters hold open: executor processes or HTTP clients, the DB pool."""
-    executor = container.executor()
-    closer = getattr(executor, "close", None)
-    if closer is not None:
-        await closer()
+    """Release what the chosen adapters hold open: processes or HTTP clients, the DB pool."""
+    for adapter in (container.predictor(), container.executor()):
+        closer = getattr(adapter, "close", None)
+        if closer is not None:
+            await closer()
     await container.database().dispose()
 
 
@@ -102,7 +125,14 @@ class Container(containers.DeclarativeContainer):
         dask=providers.Singleton(_dask_executor, settings),
         memory=providers.Singleton(_memory_executor),
     )
-    predictor = providers.Singleton(WorkerArtifactPredictor)
+    # Prediction is the executor's concern: it runs where that executor's models live.
+    predictor = providers.Selector(
+        settings.provided.executor,
+        local=providers.Singleton(_warm_process_predictor, settings, blobs),
+        gradio=providers.Singleton(_gradio_predictor, executor, blobs),
+        dask=providers.Singleton(_dask_predictor, settings, executor, blobs),
+        memory=providers.Singleton(_warm_process_predictor, settings, blobs),
+    )
     secret = providers.Singleton(_secret, settings)
     tokens = providers.Singleton(JwtTokenService, secret, clock)
     google = providers.Singleton(_google, settings)

@@ -102,7 +102,11 @@ def load_model_info(data: bytes) -> ModelInfo:
 
 def predict(artifact: bytes, rows: Sequence[Mapping[str, Any]]) -> Predictions:
     """Predictions for JSON rows; raises PredictionError naming the row and column that do not fit."""
-    pipeline, info = _load_recent(artifact)
+    return predict_with(*_load_recent(artifact), rows)
+
+
+def predict_with(pipeline: Any, info: ModelInfo, rows: Sequence[Mapping[str, Any]]) -> Predictions:
+    """Predictions of a loaded model (see `automl_worker.serving`, which keeps models loaded)."""
     X = frame_from_rows(rows, info.features)
     codes = np.asarray(pipeline.predict(X))
     if info.classes is None:

@@ -1,4 +1,4 @@
-"""The Gradio worker (a Hugging Face Space): the `execute` API that executors call, and a small UI.
+"""The Gradio worker (a Hugging Face Space): the `execute` and `predict` APIs the API calls, and a small UI.
 
 API (`api_name="execute"`), a generator so progress streams:
   inputs  request JSON (an ExecutionRequest, plus optional `"files": [dataset ids]` naming the
@@ -8,6 +8,12 @@ API (`api_name="execute"`), a generator so progress streams:
           `completed` event whose branches carry no artifact bytes and whose `artifact_files` lists
           the node ids in the order of the returned files) and, with the final event, the skops files.
   errors  `gr.Error` whose message is a `failed` event JSON naming the node.
+
+API (`api_name="predict"`):
+  inputs  a prediction request JSON (automl_core.prediction.PredictRequest: the model's artifact
+          SHA-256 and rows) and the model's skops file, or null to use the model this Space holds.
+  outputs an answer JSON (PredictAnswer): the predictions, or a problem — `missing_artifact` asks
+          the caller to send the file; rows that do not fit name their row and column.
 
 `python -m automl_worker.space space-dist [DIR]` assembles a folder pushable to a Space as is.
 """
@@ -39,12 +45,14 @@ from automl_core.execution import (
     encode_event,
 )
 from automl_core.workflow import Edge, Graph, Node
-from automl_worker import engine
+from automl_worker import engine, serving
 from automl_worker.errors import EngineCancelled, EngineError
 
 WORKER_DIR = Path(__file__).resolve().parents[1]
 SCRATCH = Path(tempfile.gettempdir()) / "automl-worker"
 SCRATCH_HOURS = 6
+MODELS = serving.ModelCache(store=Path(tempfile.gettempdir()) / "automl-worker-models")
+"""The models this Space predicts with, by artifact SHA-256; received files are kept on its disk too."""
 _DONE = object()
 
 
@@ -114,6 +122,10 @@ def execute(request_json: str, files: list[str] | None) -> Iterator[tuple[str, l
                 yield encode_event(event).decode(), None
     finally:
         stop.set()
+
+
+def predict(request_json: str, artifact: str | None) -> str:
+    return MODELS.answer(request_json, Path(artifact) if artifact else None).decode()
 
 
 def _completed(event: CompletedEvent, run_id: str) -> tuple[str, list[str]]:
@@ -219,6 +231,18 @@ def build_app() -> gr.Blocks:
             artifacts = gr.File(label="Artifacts (skops)", file_count="multiple")
             gr.Button("Execute").click(
                 execute, [request, files], [event, artifacts], api_name="execute", concurrency_id="engine"
+            )
+            predict_request = gr.Textbox(label="Prediction request (JSON)", lines=4)
+            model_file = gr.File(label="Model (skops), only when the Space asks for it", type="filepath")
+            answer = gr.Textbox(label="Predictions (JSON)")
+            # Its own concurrency group: predictions never wait behind a training run.
+            gr.Button("Predict").click(
+                predict,
+                [predict_request, model_file],
+                answer,
+                api_name="predict",
+                concurrency_id="predict",
+                concurrency_limit=2,
             )
     return app.queue(default_concurrency_limit=1)
 

@@ -111,6 +111,10 @@ class DaskExecutor:
             await self._client.close()
             self._client = None
 
+    async def client(self) -> Client:
+        """The connected client (predictions run on the same cluster as the jobs)."""
+        return await self._connected()
+
     async def _connected(self) -> Client:
         async with self._connecting:
             if self._client is None:

@@ -117,23 +117,50 @@ class GradioSpaceExecutor:
 
     async def _upload(self, datasets: dict[str, Path]) -> list[dict[str, Any]]:
         """Each Parquet file goes up named `<dataset id>.parquet`, which is how the worker maps it."""
-        names = list(datasets)
+        return await self.upload({f"{ident}.parquet": path for ident, path in datasets.items()}, "the dataset")
+
+    async def upload(self, files: Mapping[str, Path], what: str = "a file") -> list[dict[str, Any]]:
+        """Upload files (name on the Space -> local path); their Gradio FileData, in the same order."""
+        names = list(files)
 
         async def send() -> httpx.Response:
             with contextlib.ExitStack() as stack:
-                parts = [
-                    ("files", (f"{ident}.parquet", stack.enter_context(datasets[ident].open("rb")))) for ident in names
-                ]
+                parts = [("files", (name, stack.enter_context(files[name].open("rb")))) for name in names]
                 return await self._http.post(f"{self.space_url}/gradio_api/upload", files=parts, headers=self._headers)
 
-        response = await self._with_retries("upload the dataset", send)
+        response = await self._with_retries(f"upload {what}", send)
         paths = _json(response, "the upload")
         if not isinstance(paths, list) or len(paths) != len(names) or not all(isinstance(p, str) for p in paths):
             raise SpaceError(f"the Space's upload answer is not a list of {len(names)} paths: {_clip(paths)}")
         return [
-            {"path": path, "orig_name": f"{ident}.parquet", "meta": {"_type": "gradio.FileData"}}
-            for ident, path in zip(names, paths, strict=True)
+            {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
+            for name, path in zip(names, paths, strict=True)
         ]
+
+    async def call(self, api_name: str, data: list[Any], what: str) -> list[Any]:
+        """One call of a (non-streaming) endpoint of the Space: its outputs, or SpaceError saying why not."""
+        url = f"{self.space_url}/gradio_api/call/{api_name}"
+
+        async def start() -> httpx.Response:
+            return await self._http.post(url, json={"data": data}, headers=self._headers)
+
+        answer = _json(await self._with_retries(what, start), "the call")
+        event_id = answer.get("event_id") if isinstance(answer, dict) else None
+        if not isinstance(event_id, str) or not event_id:
+            raise SpaceError(f"the Space did not return an event id: {_clip(answer)}")
+        async with self._http.stream("GET", f"{url}/{event_id}", headers=self._headers) as response:
+            if response.status_code != 200:
+                await response.aread()
+                raise SpaceError(_status_message(response, what))
+            async for kind, body in _sse(response.aiter_lines()):
+                if kind == "complete":
+                    outputs = _json_text(body, kind)
+                    if not isinstance(outputs, list) or not outputs:
+                        raise SpaceError(f"the Space sent a complete event without outputs: {_clip(body)}")
+                    return outputs
+                if kind == "error":
+                    raise SpaceError(f"could not {what}: {_worker_failure(body).message}")
+        raise SpaceError(f"the Space's event stream ended before it answered (trying to {what})")
 
     async def _call(self, request: ExecutionRequest, files: list[dict[str, Any]]) -> str:
         """The request JSON carries `files`: the dataset id of each uploaded file, in order."""
@@ -303,6 +330,13 @@ def _worker_failure(data: str) -> FailedEvent:
     if payload is None:
         return FailedEvent(message="the worker failed without a message (is show_error on?)")
     return FailedEvent(message=f"the worker failed: {_clip(payload)}")
+
+
+def _json_text(data: str, kind: str) -> Any:
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise SpaceError(f"the Space sent a malformed {kind} event ({exc}): {_clip(data)}") from None
 
 
 def _status_message(response: httpx.Response, what: str) -> str:

@@ -46,5 +46,4 @@ class ModelService:
         clean, issues = check_rows(model.features, rows)
         if issues:
             raise InvalidInput("some rows do not fit the model's features", issues)
-        async with self.blobs.as_file(model.artifact_key) as path:
-            return await self.predictor.predict(path, clean)
+        return await self.predictor.predict(model.artifact_key, clean)
