@@ -21,7 +21,6 @@ from adapters.prediction.dask import DaskPredictor
 from adapters.prediction.gradio_space import GradioSpacePredictor
 from automl_core.errors import InvalidInput
 from automl_core.ports import BlobRef, Predictor
-from tests.executors.fake_space import free_port
 
 ROWS = [{"x": 0.5, "z": -1.0, "colour": "red"}, {"x": None, "z": 2.0, "colour": "blue"}]
 
@@ -99,10 +98,10 @@ def space_url() -> Iterator[str]:
     from automl_worker.space import build_app
 
     app = build_app()
-    port = free_port()
-    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    # No fixed port: Gradio tries its port range in turn and moves on from any taken meanwhile.
+    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{app.server_port}"
     finally:
         app.close()
 
