@@ -14,10 +14,14 @@ const NAV = [
   { href: "/models/", label: "Models" },
 ];
 
-export function Shell({ children, bare }: { children: ReactNode; bare?: boolean }) {
+/** Pages that fill the window below the top bar themselves (the canvas). */
+const FULL_BLEED = ["/workflows/edit"];
+
+export function Shell({ children }: { children: ReactNode }) {
   const me = useMe();
   const router = useRouter();
   const pathname = usePathname();
+  const bare = FULL_BLEED.some((p) => pathname?.startsWith(p));
   const qc = useQueryClient();
   const toast = useToast();
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  addAfter,
   checkConnection,
+  insertOnEdge,
   duplicate,
   fromApi,
   groupByCategory,
@@ -87,7 +89,7 @@ const catalog: Catalog = {
       category: "visualize",
       label: "Visualize",
       description: "",
-      inputs: [{ name: "input", kind: "evaluation", accepts: ["evaluation", "model"] }],
+      inputs: [{ name: "input", kind: "evaluation", accepts: ["evaluation", "model"], multiple: true }],
       outputs: [],
     },
   ],
@@ -271,5 +273,69 @@ describe("api helpers", () => {
     expect(e.detail).toBe("invalid workflow");
     expect(e.issues[0].node_id).toBe("a");
     expect(errorFromBody(500, undefined).detail).toContain("500");
+  });
+});
+
+describe("building the graph fast", () => {
+  const at = (type: string, id: string, x = 0, y = 0) => makeNode(idx.get(type)!, { x, y }, id);
+
+  it("adds a step to the right of the selected one and connects it when the ports fit", () => {
+    const d = at("dataset", "d", 100, 50);
+    const { node, edge } = addAfter(idx.get("split")!, d, [d], [], idx);
+    expect(node.position.x).toBeGreaterThan(d.position.x + 150);
+    expect(node.position.y).toBe(50);
+    expect(edge).toMatchObject({ source: "d", sourceHandle: "data", target: node.id, targetHandle: "data" });
+  });
+
+  it("adds without an edge when no port fits, and below a step already to the right", () => {
+    const d = at("dataset", "d", 0, 0);
+    const taken = at("split", "s", 260, 0);
+    const { node, edge } = addAfter(idx.get("evaluate")!, d, [d, taken], [], idx);
+    expect(edge).toBeNull();
+    expect(node.position.x).toBe(260);
+    expect(node.position.y).toBeGreaterThan(80);
+  });
+
+  it("drops a step on an edge: source -> step -> target", () => {
+    const d = at("dataset", "d");
+    const m = at("model.random_forest", "m");
+    const e1 = makeEdge({ source: "d", target: "m" }, [d, m], idx);
+    const s = at("split", "s");
+    const out = insertOnEdge(e1, s, [d, m], [e1], idx)!;
+    expect(out.map((e) => [e.source, e.target])).toEqual([
+      ["d", "s"],
+      ["s", "m"],
+    ]);
+    expect(out.some((e) => e.id === e1.id)).toBe(false);
+  });
+
+  it("refuses to insert a step that cannot sit between the edge's ends", () => {
+    const d = at("dataset", "d");
+    const s = at("split", "s");
+    const e1 = makeEdge({ source: "d", target: "s" }, [d, s], idx);
+    expect(insertOnEdge(e1, at("evaluate", "ev"), [d, s], [e1], idx)).toBeNull();
+    expect(insertOnEdge(e1, at("model.random_forest", "m"), [d, s], [e1], idx)).toBeNull();
+  });
+
+  it("lets a multi-input port take several models, but each model once", () => {
+    const m1 = at("model.random_forest", "m1");
+    const m2 = at("model.logistic_regression", "m2");
+    const v = at("visualize", "v");
+    const nodes = [m1, m2, v];
+    const first = makeEdge({ source: "m1", target: "v" }, nodes, idx);
+    expect(checkConnection({ source: "m2", target: "v" }, nodes, [first], idx)).toEqual({ ok: true });
+    expect(checkConnection({ source: "m1", target: "v" }, nodes, [first], idx).ok).toBe(false);
+    // a single-input port still refuses a second edge
+    const ev = at("evaluate", "ev");
+    const toEv = makeEdge({ source: "m1", target: "ev" }, [...nodes, ev], idx);
+    expect(checkConnection({ source: "m2", target: "ev" }, [...nodes, ev], [toEv], idx).ok).toBe(false);
+  });
+
+  it("templates start from the dataset and target the user picked", () => {
+    for (const t of TEMPLATES) {
+      const g = t.build(idx, { datasetId: "ds9", target: "price" });
+      const ds = g.nodes.find((n) => n.data.nodeType === "dataset")!;
+      expect(ds.data.params).toMatchObject({ dataset_id: "ds9", target: "price" });
+    }
   });
 });

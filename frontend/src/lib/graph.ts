@@ -158,7 +158,9 @@ export function checkConnection(
   const taken = edges.some(
     (e) => e.target === target && (findPort(tSpec.inputs, e.targetHandle)?.name ?? null) === inp.name,
   );
-  if (taken) return { ok: false, reason: `${tSpec.label} already has an input on ${inp.name}` };
+  if (taken && !inp.multiple) return { ok: false, reason: `${tSpec.label} already has an input on ${inp.name}` };
+  const twice = edges.some((e) => e.source === source && e.target === target && (findPort(tSpec.inputs, e.targetHandle)?.name ?? null) === inp.name);
+  if (twice) return { ok: false, reason: `${sSpec.label} is already connected to ${tSpec.label}` };
   if (reaches(target, source, edges)) return { ok: false, reason: "that edge would make a cycle" };
   return { ok: true };
 }
@@ -197,6 +199,71 @@ export function makeEdge(conn: Connection, nodes: FlowNode[], catalog: CatalogIn
     sourceHandle,
     targetHandle,
   };
+}
+
+/** The first output→input pair through which `from` can feed `to` (typed, free, no cycle), if any. */
+export function fittingConnection(from: FlowNode, to: FlowNode, nodes: FlowNode[], edges: FlowEdge[], catalog: CatalogIndex): Connection | null {
+  const outs = catalog.get(from.data.nodeType)?.outputs ?? [];
+  const ins = catalog.get(to.data.nodeType)?.inputs ?? [];
+  for (const out of outs)
+    for (const inp of ins) {
+      const conn = { source: from.id, sourceHandle: out.name, target: to.id, targetHandle: inp.name };
+      if (checkConnection(conn, nodes, edges, catalog).ok) return conn;
+    }
+  return null;
+}
+
+export const NODE_WIDTH = 190;
+const NODE_GAP_X = 70;
+const NODE_STEP_Y = 110;
+
+/** Where a step added after `anchor` goes: to its right, moved down past any step already there. */
+export function positionAfter(anchor: FlowNode, nodes: FlowNode[]): { x: number; y: number } {
+  const x = anchor.position.x + NODE_WIDTH + NODE_GAP_X;
+  let y = anchor.position.y;
+  const occupied = (yy: number) => nodes.some((n) => Math.abs(n.position.x - x) < NODE_WIDTH && Math.abs(n.position.y - yy) < NODE_STEP_Y * 0.8);
+  for (let i = 0; i < 50 && occupied(y); i++) y += NODE_STEP_Y;
+  return { x, y };
+}
+
+/** A new step placed after `anchor`, with the edge from it when the ports fit. */
+export function addAfter(
+  spec: NodeTypeSpec,
+  anchor: FlowNode,
+  nodes: FlowNode[],
+  edges: FlowEdge[],
+  catalog: CatalogIndex,
+): { node: FlowNode; edge: FlowEdge | null } {
+  const node = makeNode(spec, positionAfter(anchor, nodes));
+  const all = [...nodes, node];
+  const conn = fittingConnection(anchor, node, all, edges, catalog);
+  return { node, edge: conn ? makeEdge(conn, all, catalog) : null };
+}
+
+/**
+ * The edges after dropping `node` on `edge`: source → node → target, when the node can take the
+ * source's output and feed the target's input; null when it cannot (the edge then stays).
+ */
+export function insertOnEdge(edge: FlowEdge, node: FlowNode, nodes: FlowNode[], edges: FlowEdge[], catalog: CatalogIndex): FlowEdge[] | null {
+  const all = nodes.some((n) => n.id === node.id) ? nodes : [...nodes, node];
+  const rest = edges.filter((e) => e.id !== edge.id);
+  const source = all.find((n) => n.id === edge.source);
+  const target = all.find((n) => n.id === edge.target);
+  if (!source || !target) return null;
+  const sourceOut = findPort(catalog.get(source.data.nodeType)?.outputs, edge.sourceHandle);
+  const ins = catalog.get(node.data.nodeType)?.inputs ?? [];
+  const inConn = ins
+    .map((p) => ({ source: source.id, sourceHandle: sourceOut?.name ?? null, target: node.id, targetHandle: p.name }))
+    .find((c) => checkConnection(c, all, rest, catalog).ok);
+  if (!inConn) return null;
+  const first = makeEdge(inConn, all, catalog);
+  const targetIn = findPort(catalog.get(target.data.nodeType)?.inputs, edge.targetHandle);
+  const outs = catalog.get(node.data.nodeType)?.outputs ?? [];
+  const outConn = outs
+    .map((p) => ({ source: node.id, sourceHandle: p.name, target: target.id, targetHandle: targetIn?.name ?? null }))
+    .find((c) => checkConnection(c, all, [...rest, first], catalog).ok);
+  if (!outConn) return null;
+  return [...rest, first, makeEdge(outConn, all, catalog)];
 }
 
 /** The dataset node at the top of a node's chain (following the first input), if any. */
@@ -250,14 +317,25 @@ export function duplicate(
   return { nodes, edges: inner };
 }
 
+/** The dataset and target a template starts from (what the user picked). */
+export interface TemplateChoice {
+  datasetId?: unknown;
+  target?: unknown;
+}
+
 export interface Template {
   id: string;
   name: string;
   description: string;
-  build: (catalog: CatalogIndex) => { nodes: FlowNode[]; edges: FlowEdge[] };
+  build: (catalog: CatalogIndex, choice?: TemplateChoice) => { nodes: FlowNode[]; edges: FlowEdge[] };
 }
 
-function chain(catalog: CatalogIndex, layout: { key: string; type: string; x: number; y: number; params?: Record<string, unknown> }[], links: [string, string][]) {
+function chain(
+  catalog: CatalogIndex,
+  layout: { key: string; type: string; x: number; y: number; params?: Record<string, unknown> }[],
+  links: [string, string][],
+  choice?: TemplateChoice,
+) {
   const nodes: FlowNode[] = [];
   const ids = new Map<string, string>();
   for (const item of layout) {
@@ -265,6 +343,7 @@ function chain(catalog: CatalogIndex, layout: { key: string; type: string; x: nu
     if (!spec) continue;
     const node = makeNode(spec, { x: item.x, y: item.y });
     node.data.params = { ...node.data.params, ...(item.params ?? {}) };
+    if (item.type === "dataset" && choice) node.data.params = { ...node.data.params, dataset_id: choice.datasetId ?? null, target: choice.target ?? null };
     ids.set(item.key, node.id);
     nodes.push(node);
   }
@@ -282,7 +361,7 @@ export const TEMPLATES: Template[] = [
     id: "automl",
     name: "Classify with AutoML",
     description: "Dataset → split → AutoML search → evaluate → plots.",
-    build: (c) =>
+    build: (c, choice) =>
       chain(
         c,
         [
@@ -298,13 +377,14 @@ export const TEMPLATES: Template[] = [
           ["a", "e"],
           ["e", "v"],
         ],
+        choice,
       ),
   },
   {
     id: "compare",
     name: "Compare three models",
     description: "One split feeding logistic regression, random forest and gradient boosting, each evaluated and plotted.",
-    build: (c) =>
+    build: (c, choice) =>
       chain(
         c,
         [
@@ -336,6 +416,7 @@ export const TEMPLATES: Template[] = [
           ["e2", "v2"],
           ["e3", "v3"],
         ],
+        choice,
       ),
   },
 ];

@@ -7,6 +7,8 @@ export interface Port {
   kind: PortKind;
   label?: string;
   accepts?: PortKind[];
+  /** Takes several edges (e.g. Visualize overlaying models). */
+  multiple?: boolean;
 }
 
 export type ParamType =

@@ -1,12 +1,11 @@
 "use client";
 import Link from "next/link";
-import { Shell } from "@/components/Shell";
 import { Upload } from "@/components/Upload";
 import { useDatasets } from "@/components/hooks";
 import { Empty, PageHead, SkeletonRows } from "@/components/ui";
 import { formatBytes, formatDate } from "@/lib/api";
 
-function Datasets() {
+export default function Datasets() {
   const q = useDatasets();
   const items = q.data?.items ?? [];
   return (
@@ -58,13 +57,5 @@ function Datasets() {
         )}
       </div>
     </div>
-  );
-}
-
-export default function Page() {
-  return (
-    <Shell>
-      <Datasets />
-    </Shell>
   );
 }

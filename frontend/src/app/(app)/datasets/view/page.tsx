@@ -1,8 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { Suspense, useState } from "react";
-import { Shell } from "@/components/Shell";
+import { useState } from "react";
 import { useDeletableResource } from "@/components/hooks";
 import { ConfirmDialog, Empty, PageHead, Skeleton, SkeletonRows, Sparkline } from "@/components/ui";
 import { api, formatBytes, formatDate, formatNumber } from "@/lib/api";
@@ -162,7 +161,7 @@ function Profile({ id, dataset }: { id: string; dataset: Dataset }) {
   );
 }
 
-function DatasetView() {
+export default function DatasetView() {
   const { id, query: q, remove: del, confirm, setConfirm } = useDeletableResource<Dataset>("datasets", "Dataset");
   if (!id) return <Empty title="No dataset selected" />;
   if (q.isLoading) return <Skeleton height={300} />;
@@ -220,15 +219,5 @@ function DatasetView() {
         busy={del.isPending}
       />
     </div>
-  );
-}
-
-export default function Page() {
-  return (
-    <Shell>
-      <Suspense>
-        <DatasetView />
-      </Suspense>
-    </Shell>
   );
 }

@@ -1,8 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Suspense, useEffect, useMemo, useRef, useState } from "react";
-import { Shell } from "@/components/Shell";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useCatalog, useIdParam } from "@/components/hooks";
 import { useToast } from "@/components/Providers";
 import { ResultsTabs } from "@/components/Results";
@@ -20,7 +19,7 @@ interface NodeState {
   fraction?: number;
 }
 
-function RunView() {
+export default function RunView() {
   const id = useIdParam();
   const qc = useQueryClient();
   const toast = useToast();
@@ -269,15 +268,5 @@ function RunView() {
         </div>
       )}
     </div>
-  );
-}
-
-export default function Page() {
-  return (
-    <Shell>
-      <Suspense>
-        <RunView />
-      </Suspense>
-    </Shell>
   );
 }

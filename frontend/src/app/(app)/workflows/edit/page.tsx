@@ -1,15 +1,13 @@
 "use client";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { Suspense } from "react";
 import { Editor } from "@/components/Editor";
-import { Shell } from "@/components/Shell";
 import { useCatalog, useDatasets, useIdParam } from "@/components/hooks";
 import { Empty, Skeleton } from "@/components/ui";
 import { api } from "@/lib/api";
 import type { Workflow } from "@/lib/types";
 
-function Edit() {
+export default function Edit() {
   const id = useIdParam();
   const wf = useQuery({ queryKey: ["workflow", id], queryFn: () => api<Workflow>(`/workflows/${id}`), enabled: !!id, staleTime: Infinity, gcTime: 0 });
   const catalog = useCatalog();
@@ -34,14 +32,4 @@ function Edit() {
       </div>
     );
   return <Editor key={wf.data.id} workflow={wf.data} catalog={catalog.data} datasets={datasets.data?.items ?? []} />;
-}
-
-export default function Page() {
-  return (
-    <Shell bare>
-      <Suspense>
-        <Edit />
-      </Suspense>
-    </Shell>
-  );
 }

@@ -1,8 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useMutation } from "@tanstack/react-query";
-import { Suspense, useRef, useState } from "react";
-import { Shell } from "@/components/Shell";
+import { useRef, useState } from "react";
 import { useDeletableResource } from "@/components/hooks";
 import { errorText, useToast } from "@/components/Providers";
 import { MetricCards } from "@/components/Results";
@@ -219,7 +218,7 @@ function BatchPredict({ model }: { model: Model }) {
   );
 }
 
-function ModelView() {
+export default function ModelView() {
   const { id, query: q, remove: del, confirm, setConfirm } = useDeletableResource<Model>("models", "Model");
   if (!id) return <Empty title="No model selected" />;
   if (q.isLoading) return <Skeleton height={300} />;
@@ -322,15 +321,5 @@ function ModelView() {
         busy={del.isPending}
       />
     </div>
-  );
-}
-
-export default function Page() {
-  return (
-    <Shell>
-      <Suspense>
-        <ModelView />
-      </Suspense>
-    </Shell>
   );
 }

@@ -1,8 +1,6 @@
 "use client";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { Suspense } from "react";
-import { Shell } from "@/components/Shell";
 import { useIdParam } from "@/components/hooks";
 import { Empty, PageHead, SkeletonRows, StatusBadge } from "@/components/ui";
 import { api, formatDate, formatNumber } from "@/lib/api";
@@ -22,7 +20,7 @@ function headline(r: Run): string {
   return k ? `${k} ${formatNumber(v)}` : "—";
 }
 
-function Runs() {
+export default function Runs() {
   const id = useIdParam();
   const wf = useQuery({ queryKey: ["workflow", id], queryFn: () => api<Workflow>(`/workflows/${id}`), enabled: !!id });
   const q = useQuery({
@@ -80,15 +78,5 @@ function Runs() {
         )}
       </div>
     </div>
-  );
-}
-
-export default function Page() {
-  return (
-    <Shell>
-      <Suspense>
-        <Runs />
-      </Suspense>
-    </Shell>
   );
 }

@@ -1,12 +1,11 @@
 "use client";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { Shell } from "@/components/Shell";
 import { Empty, PageHead, SkeletonRows } from "@/components/ui";
 import { api, formatDate, formatNumber } from "@/lib/api";
 import type { Model, Page } from "@/lib/types";
 
-function Models() {
+export default function Models() {
   const q = useQuery({
     queryKey: ["models"],
     queryFn: async () => {
@@ -64,13 +63,5 @@ function Models() {
         )}
       </div>
     </div>
-  );
-}
-
-export default function Page() {
-  return (
-    <Shell>
-      <Models />
-    </Shell>
   );
 }

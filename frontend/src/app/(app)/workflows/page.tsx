@@ -3,7 +3,6 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Shell } from "@/components/Shell";
 import { useCatalog } from "@/components/hooks";
 import { useToast } from "@/components/Providers";
 import { ConfirmDialog, Empty, PageHead, SkeletonRows } from "@/components/ui";
@@ -11,7 +10,7 @@ import { api, formatDate } from "@/lib/api";
 import { indexCatalog, TEMPLATES, toApi } from "@/lib/graph";
 import type { Page, Workflow } from "@/lib/types";
 
-function Workflows() {
+export default function Workflows() {
   const router = useRouter();
   const qc = useQueryClient();
   const toast = useToast();
@@ -125,13 +124,5 @@ function Workflows() {
         busy={del.isPending}
       />
     </div>
-  );
-}
-
-export default function Page() {
-  return (
-    <Shell>
-      <Workflows />
-    </Shell>
   );
 }
