@@ -21,6 +21,7 @@ from automl_core.datasets import Column, ColumnProfile, Dataset
 from automl_core.execution import ExecutionEvent, ExecutionRequest
 from automl_core.issues import Issue
 from automl_core.models import ModelRecord, Predictions
+from automl_core.previews import PreviewRequest, PreviewResult
 from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
 from automl_core.users import Identity, User
 from automl_core.workflow import Workflow
@@ -125,6 +126,33 @@ class ModelRepository(Protocol):
     async def blob_in_use(self, blob_key: str) -> bool: ...
 
 
+class CacheEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One cached node output of one user: its content key, the blob holding it, and when last used."""
+
+    owner_id: str
+    key: str
+    blob_key: str
+    size: int
+    used_at: datetime
+
+
+@runtime_checkable
+class NodeCacheRepository(Protocol):
+    """The per-user index of cached node outputs (the bytes live in the blob store)."""
+
+    async def get(self, owner_id: str, key: str) -> CacheEntry | None: ...
+    async def touch(self, owner_id: str, key: str, at: datetime) -> None: ...
+    async def put(self, entry: CacheEntry) -> None:
+        """Insert or replace the owner's entry under `entry.key`."""
+        ...
+
+    async def evict(self, owner_id: str, max_bytes: int) -> builtins.list[CacheEntry]:
+        """Remove the owner's least recently used entries until theirs total at most `max_bytes`; return them."""
+        ...
+
+    async def blob_in_use(self, blob_key: str) -> bool: ...
+
+
 @runtime_checkable
 class UnitOfWork(Protocol):
     """One transaction over every repository: `commit()` keeps all, leaving without it keeps none."""
@@ -134,6 +162,7 @@ class UnitOfWork(Protocol):
     workflows: WorkflowRepository
     runs: RunRepository
     models: ModelRepository
+    node_cache: NodeCacheRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -208,6 +237,16 @@ class Executor(Protocol):
 
     async def cancel(self, handle: JobHandle) -> None: ...
     async def healthy(self) -> bool: ...
+
+
+@runtime_checkable
+class StepPreviewer(Protocol):
+    """Computes the table flowing out of one step on the worker side (a process, a Space, a cluster).
+
+    Raises StepPreviewFailed naming the node when the graph or data is at fault, Unavailable when the
+    worker cannot be reached."""
+
+    async def preview(self, request: PreviewRequest, datasets: Mapping[str, Path]) -> PreviewResult: ...
 
 
 @runtime_checkable

@@ -15,10 +15,12 @@ from adapters.blobs import DatabaseBlobStore, FilesystemBlobStore
 from adapters.clock import SystemClock
 from adapters.persistence.sqlalchemy import SqlDatabase, SqlUnitOfWork
 from adapters.tabular import PolarsTableReader
-from automl_core.ports import BlobStore, Executor, Predictor
+from automl_core.ports import BlobStore, Executor, Predictor, StepPreviewer
 from automl_core.services.auth import AuthService
 from automl_core.services.datasets import DatasetService
 from automl_core.services.models import ModelService
+from automl_core.services.node_cache import NodeCache
+from automl_core.services.previews import PreviewService
 from automl_core.services.runs import RunService
 from automl_core.services.supervisor import RunSupervisor
 from automl_core.services.workflows import WorkflowService
@@ -77,6 +79,11 @@ def _dask_predictor(settings: Settings, executor: Executor, blobs: BlobStore) ->
     return DaskPredictor(executor, blobs, shared_storage=settings.dask_shared_storage)
 
 
+def _previewer(executor: Executor) -> StepPreviewer | None:
+    """The executor previews steps too when it can (every built-in one does): previews run where runs do."""
+    return executor if isinstance(executor, StepPreviewer) else None
+
+
 def _secret(settings: Settings) -> str:
     """`JWT_SECRET` when set; otherwise a random secret kept in the data directory."""
     return settings.jwt_secret or load_or_create_secret(settings.data_dir)
@@ -133,6 +140,8 @@ class Container(containers.DeclarativeContainer):
         dask=providers.Singleton(_dask_predictor, settings, executor, blobs),
         memory=providers.Singleton(_warm_process_predictor, settings, blobs),
     )
+    previewer = providers.Callable(_previewer, executor)
+    node_cache = providers.Singleton(NodeCache, uow.provider, blobs, clock, settings.provided.cache_bytes)
     secret = providers.Singleton(_secret, settings)
     tokens = providers.Singleton(JwtTokenService, secret, clock)
     google = providers.Singleton(_google, settings)
@@ -143,6 +152,7 @@ class Container(containers.DeclarativeContainer):
     workflow_service = providers.Singleton(WorkflowService, uow.provider, clock)
     run_service = providers.Singleton(RunService, uow.provider, clock)
     model_service = providers.Singleton(ModelService, uow.provider, blobs, predictor)
+    preview_service = providers.Singleton(PreviewService, uow.provider, blobs, previewer, node_cache)
     supervisor = providers.Singleton(
         RunSupervisor,
         uow.provider,

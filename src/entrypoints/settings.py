@@ -75,6 +75,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Names this API process in the run leases it takes; unique per live replica, stable across its restarts."""
     lease_s: int = 30
     """How long a replica's claim on a run outlives its last heartbeat: a dead replica's runs wait this long."""
+    cache_mb: int = 256
+    """Each user's cache of step outputs (previews, trained branches); least recently used go past it; 0: off."""
     dask_scheduler_address: str | None = None
     dask_shared_storage: bool = False
     """Dask workers see the API's blob directory at the same path, so a path travels instead of the bytes."""
@@ -82,6 +84,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def cache_bytes(self) -> int:
+        return self.cache_mb * 1024 * 1024
 
     @property
     def max_upload_bytes(self) -> int:
@@ -150,6 +156,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             # Host and port: two replicas on one machine differ, a restarted one keeps its id.
             replica_id=get("AUTOML_REPLICA_ID") or f"{socket.gethostname()}:{integer('AUTOML_PORT', 8000, 0, 65535)}",
             lease_s=integer("AUTOML_LEASE_S", 30, 2, 3600),
+            cache_mb=integer("AUTOML_CACHE_MB", 256, 0, 10_000_000),
             dask_scheduler_address=get("DASK_SCHEDULER_ADDRESS"),
             dask_shared_storage=choice("AUTOML_DASK_SHARED_STORAGE", ("0", "1"), "0") == "1",
         )

@@ -25,7 +25,8 @@ from litestar.types import Receive, Scope, Send
 
 from adapters.memory import MemoryExecutor
 from automl_core.execution import ExecutionEvent, ExecutionRequest
-from automl_core.ports import Executor, JobHandle
+from automl_core.ports import Executor, JobHandle, StepPreviewer
+from automl_core.previews import PreviewRequest, PreviewResult
 from automl_core.services.supervisor import RunSupervisor
 from entrypoints.container import Container
 from entrypoints.http import create_app
@@ -63,8 +64,9 @@ class FromAddress:
 
 def real_engine() -> MemoryExecutor:
     from automl_worker.engine import run
+    from automl_worker.preview import outcome
 
-    return MemoryExecutor(engine=run)
+    return MemoryExecutor(engine=run, previewer=outcome)
 
 
 class SwitchableExecutor:
@@ -99,6 +101,11 @@ class SwitchableExecutor:
 
     async def healthy(self) -> bool:
         return await self.current.healthy()
+
+    async def preview(self, request: PreviewRequest, datasets: Mapping[str, Path]) -> PreviewResult:
+        previewer = self.current if isinstance(self.current, StepPreviewer) else self.default
+        assert isinstance(previewer, StepPreviewer)
+        return await previewer.preview(request, datasets)
 
 
 def build_container(url: str, data_dir: Path, executor: Executor, **settings: Any) -> Container:

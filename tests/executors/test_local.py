@@ -16,6 +16,7 @@ import pytest
 
 from adapters.executors.contract import LOGISTIC, ExecutorContract, collect, graph, request
 from adapters.executors.local import LocalProcessExecutor
+from adapters.executors.preview_contract import PreviewerContract
 from automl_core.execution import CompletedEvent, FailedEvent, ProgressEvent
 
 ENGINES = "tests.executors.engines"
@@ -151,6 +152,7 @@ async def test_training_never_blocks_the_event_loop() -> None:
 CHILD_OF_A_DOOMED_API = f"""
 import asyncio
 from adapters.executors.local import LocalProcessExecutor
+from adapters.executors.preview_contract import PreviewerContract
 from adapters.executors.contract import graph, request, LOGISTIC
 
 async def main():
@@ -178,3 +180,11 @@ async def test_the_job_dies_with_the_api_process() -> None:
     finally:
         api.kill()
         api.wait()
+
+
+class TestLocalPreviews(PreviewerContract):
+    @pytest.fixture
+    async def previewer(self):
+        executor = LocalProcessExecutor(max_jobs=1, memory_limit_mb=1500, time_limit_s=60)
+        yield executor
+        await executor.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.executors.contract import ExecutorContract
+from adapters.executors.preview_contract import PreviewerContract
 from adapters.memory import MemoryExecutor
 from adapters.memory.executor import EngineFailure
 from automl_core.execution import ExecutionEvent, ExecutionRequest, ExecutionResult
@@ -33,3 +34,11 @@ class TestMemoryExecutor(ExecutorContract):
 
         yield MemoryExecutor(engine=engine)
         stop.set()
+
+
+class TestMemoryPreviews(PreviewerContract):
+    @pytest.fixture
+    def previewer(self) -> MemoryExecutor:
+        from automl_worker.preview import outcome
+
+        return MemoryExecutor(previewer=outcome)

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import msgspec
 
-from adapters.executors import local_child
+from adapters.executors import local_child, local_preview
 from adapters.executors.jobs import Job, JobTable
+from automl_core.errors import Unavailable
 from automl_core.execution import (
     ExecutionEvent,
     ExecutionRequest,
@@ -31,6 +32,7 @@ from automl_core.execution import (
     decode_event,
 )
 from automl_core.ports import JobHandle
+from automl_core.previews import PreviewOutcome, PreviewRequest, PreviewResult, decode_outcome, raise_failure
 
 DEFAULT_ENGINE = "automl_worker.engine:run"
 
@@ -43,6 +45,7 @@ class LocalProcessExecutor:
         memory_limit_mb: int | None = None,
         time_limit_s: float | None = None,
         engine: str = DEFAULT_ENGINE,
+        previewer: str = local_preview.DEFAULT_PREVIEWER,
     ) -> None:
         """`engine` is `module:function` with the engine's signature, imported in the job process.
 
@@ -53,10 +56,17 @@ class LocalProcessExecutor:
         self.memory_limit_mb = memory_limit_mb
         self.time_limit_s = time_limit_s
         self.engine = engine
+        self.previewer = previewer
         self._context = multiprocessing.get_context("forkserver")
         # Takes effect when the fork server starts (the first job of the process), not after.
         self._context.set_forkserver_preload(
-            [local_child.__name__, DEFAULT_ENGINE.partition(":")[0], engine.partition(":")[0]]
+            [
+                local_child.__name__,
+                local_preview.__name__,
+                DEFAULT_ENGINE.partition(":")[0],
+                engine.partition(":")[0],
+                previewer.partition(":")[0],
+            ]
         )
         self._slots = asyncio.Semaphore(self.max_jobs)
         # Waiting on a job's pipe blocks a thread, never the event loop; one per running job.
@@ -81,6 +91,52 @@ class LocalProcessExecutor:
     async def close(self) -> None:
         await self._jobs.close()
         self._readers.shutdown(wait=False)
+
+    async def preview(self, request: PreviewRequest, datasets: Mapping[str, Path]) -> PreviewResult:
+        """One step preview in its own process, sharing the training jobs' slots and limits."""
+        payload = local_preview.payload_of(request, dict(datasets))
+        async with self._slots:
+            try:
+                async with asyncio.timeout(self.time_limit_s):
+                    return raise_failure(await self._preview_process(payload))
+            except TimeoutError:
+                raise Unavailable(f"the preview ran longer than the time limit of {self.time_limit_s:g} s") from None
+            except OSError as exc:
+                raise Unavailable(f"the local executor could not start the preview: {exc}") from None
+
+    async def _preview_process(self, payload: bytes) -> PreviewOutcome:
+        out_in, out_out = self._context.Pipe(duplex=False)
+        lifeline_in, lifeline_out = self._context.Pipe(duplex=False)
+        proc = self._context.Process(
+            target=local_preview.main,
+            args=(self.previewer, self.memory_limit_mb, payload, out_out, lifeline_in),
+            name="automl-preview",
+            daemon=False,
+        )
+        reading: concurrent.futures.Future[bytes] | None = None
+        try:
+            await asyncio.to_thread(proc.start)
+            out_out.close()
+            lifeline_in.close()
+            reading = self._readers.submit(out_in.recv_bytes)
+            try:
+                return decode_outcome(await asyncio.wrap_future(reading))
+            except (EOFError, OSError):
+                message = _death_message(await _exit_code(proc), self.memory_limit_mb).replace("a result", "a preview")
+                raise Unavailable(message) from None
+            except msgspec.DecodeError as exc:
+                raise Unavailable(f"the preview process sent a broken answer: {exc}") from None
+        finally:
+            lifeline_out.close()
+            out_out.close()
+            lifeline_in.close()
+            if proc.pid is not None:
+                _kill_group(proc)
+                await _exit_code(proc)
+                proc.close()
+            if reading is not None and not reading.done():
+                await asyncio.to_thread(concurrent.futures.wait, [reading], 5)
+            out_in.close()
 
     async def _run(self, job: Job, payload: bytes) -> None:
         if self._slots.locked():

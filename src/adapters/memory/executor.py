@@ -11,6 +11,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
+from automl_core.errors import Unavailable
 from automl_core.execution import (
     BranchResult,
     CompletedEvent,
@@ -22,8 +23,10 @@ from automl_core.execution import (
 )
 from automl_core.ids import new_id
 from automl_core.ports import JobHandle
+from automl_core.previews import PreviewOutcome, PreviewRequest, PreviewResult, raise_failure
 from automl_core.workflow import is_trainable
 
+Previewer = Callable[[PreviewRequest, Mapping[str, Path]], PreviewOutcome]
 Engine = Callable[[ExecutionRequest, Mapping[str, Path], Callable[[ExecutionEvent], None]], ExecutionResult]
 
 
@@ -69,8 +72,12 @@ class MemoryExecutor:
         stall: bool = False,
         progress_steps: int = 3,
         healthy: bool = True,
+        previewer: Previewer | None = None,
     ) -> None:
+        """`previewer` computes step previews in a thread (e.g. `automl_worker.preview.outcome`)."""
         self.engine = engine
+        self.previewer = previewer
+        self.previews: list[PreviewRequest] = []
         self.fail_with = fail_with
         self.fail_node = fail_node
         self.stall = stall
@@ -130,3 +137,9 @@ class MemoryExecutor:
 
     async def healthy(self) -> bool:
         return self._healthy
+
+    async def preview(self, request: PreviewRequest, datasets: Mapping[str, Path]) -> PreviewResult:
+        if self.previewer is None:
+            raise Unavailable("this executor has no previewer")
+        self.previews.append(request)
+        return raise_failure(await asyncio.to_thread(self.previewer, request, dict(datasets)))

@@ -18,7 +18,7 @@ import msgspec
 from automl_core.datasets import Dataset
 from automl_core.errors import Conflict, NotFound
 from automl_core.models import ModelRecord
-from automl_core.ports import LOG_TAIL, Page
+from automl_core.ports import LOG_TAIL, CacheEntry, Page
 from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
 from automl_core.users import User
 from automl_core.workflow import Workflow
@@ -35,6 +35,7 @@ class MemoryStore:
             "workflows": {},
             "runs": {},
             "models": {},
+            "node_cache": {},
         }
         self.lock = asyncio.Lock()
 
@@ -272,6 +273,41 @@ class MemoryModelRepository:
         return any(m.artifact_key == blob_key for m in self.table.rows.values())
 
 
+class MemoryNodeCacheRepository:
+    def __init__(self, tables: dict[str, dict[Any, Any]]) -> None:
+        self.tables = tables
+
+    @property
+    def rows(self) -> dict[tuple[str, str], CacheEntry]:
+        return self.tables["node_cache"]
+
+    async def get(self, owner_id: str, key: str) -> CacheEntry | None:
+        return self.rows.get((owner_id, key))
+
+    async def touch(self, owner_id: str, key: str, at: datetime) -> None:
+        entry = self.rows.get((owner_id, key))
+        if entry is not None:
+            self.rows[owner_id, key] = msgspec.structs.replace(entry, used_at=at)
+
+    async def put(self, entry: CacheEntry) -> None:
+        self.rows[entry.owner_id, entry.key] = entry
+
+    async def evict(self, owner_id: str, max_bytes: int) -> list[CacheEntry]:
+        newest_first = sorted(
+            (e for e in self.rows.values() if e.owner_id == owner_id), key=lambda e: e.used_at, reverse=True
+        )
+        removed, total = [], 0
+        for entry in newest_first:
+            total += entry.size
+            if total > max_bytes:
+                removed.append(entry)
+                del self.rows[owner_id, entry.key]
+        return removed
+
+    async def blob_in_use(self, blob_key: str) -> bool:
+        return any(e.blob_key == blob_key for e in self.rows.values())
+
+
 class MemoryUnitOfWork:
     """Works on a copy of the committed state; `commit()` publishes it, anything else discards it."""
 
@@ -286,6 +322,7 @@ class MemoryUnitOfWork:
         self.workflows = MemoryWorkflowRepository(self._working)
         self.runs = MemoryRunRepository(self._working)
         self.models = MemoryModelRepository(self._working)
+        self.node_cache = MemoryNodeCacheRepository(self._working)
         return self
 
     async def __aexit__(

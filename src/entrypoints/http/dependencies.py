@@ -19,6 +19,7 @@ from automl_core.errors import NotFound, Unauthorized
 from automl_core.services.auth import AuthService
 from automl_core.services.datasets import DatasetService
 from automl_core.services.models import ModelService
+from automl_core.services.previews import PreviewService
 from automl_core.services.runs import RunService
 from automl_core.services.workflows import WorkflowService
 from automl_core.users import User
@@ -75,6 +76,11 @@ def _models(state: State) -> ModelService:
     return service
 
 
+def _previews(state: State) -> PreviewService:
+    service: PreviewService = container_of(state).preview_service()
+    return service
+
+
 async def _current_user(request: Request[Any, Any, Any], auth: NamedDependency[AuthService]) -> User:
     token = session_token(request)
     if not token:
@@ -90,6 +96,7 @@ Datasets = NamedDependency[DatasetService]
 Workflows = NamedDependency[WorkflowService]
 Runs = NamedDependency[RunService]
 Models = NamedDependency[ModelService]
+Previews = NamedDependency[PreviewService]
 CurrentUser = NamedDependency[User]
 """Handler parameters that name these are injected by name (`user: CurrentUser` makes a handler private)."""
 
@@ -102,5 +109,6 @@ DEPENDENCIES = {
     "workflows": Provide(_workflows, sync_to_thread=False),
     "runs": Provide(_runs, sync_to_thread=False),
     "models": Provide(_models, sync_to_thread=False),
+    "previews": Provide(_previews, sync_to_thread=False),
     "user": Provide(_current_user),
 }

@@ -15,6 +15,9 @@ from msgspec import Meta
 from automl_core.datasets import Column, ColumnProfile, Dataset
 from automl_core.issues import Issue
 from automl_core.models import Feature, ModelRecord, Provenance
+from automl_core.previews import DEFAULT_LIMIT as DEFAULT_PREVIEW_LIMIT
+from automl_core.previews import MAX_LIMIT as MAX_PREVIEW_LIMIT
+from automl_core.previews import PreviewColumn, PreviewResult, SplitSizes
 from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
 from automl_core.users import User
 from automl_core.workflow import SCHEMA_VERSION, Edge, Node, Workflow
@@ -165,6 +168,42 @@ class GraphIn(msgspec.Struct):
     nodes: list[dict[str, Any]] = msgspec.field(default_factory=list)
     edges: list[dict[str, Any]] = msgspec.field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
+
+
+class PreviewIn(msgspec.Struct):
+    """The canvas's graph and the step to look at; only that step and what is above it are computed."""
+
+    node_id: str
+    nodes: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    edges: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    limit: Annotated[int, Meta(ge=1, le=MAX_PREVIEW_LIMIT)] = DEFAULT_PREVIEW_LIMIT
+    seed: Annotated[int, Meta(ge=0, le=2**31 - 1)] | None = None
+
+
+class StepPreviewOut(msgspec.Struct, kw_only=True):
+    """The table flowing out of a step: training rows, or a model's test-row predictions beside the truth."""
+
+    node_id: str
+    kind: str
+    columns: list[PreviewColumn]
+    rows: list[list[Any]]
+    total_rows: int
+    split: SplitSizes | None
+    cached: bool
+    log: list[str]
+
+    @classmethod
+    def of(cls, r: PreviewResult) -> StepPreviewOut:
+        return cls(
+            node_id=r.node_id,
+            kind=r.kind,
+            columns=r.columns,
+            rows=r.rows,
+            total_rows=r.total_rows,
+            split=r.split,
+            cached=r.cached,
+            log=r.log,
+        )
 
 
 class ValidationOut(msgspec.Struct):

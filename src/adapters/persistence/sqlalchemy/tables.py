@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -160,6 +161,19 @@ models = Table(
     Column("artifact_key", SHA256, nullable=False, index=True),
     _created(),
     Index("ix_models_owner_id_created_at", "owner_id", "created_at"),
+)
+
+node_cache = Table(
+    "node_cache",
+    metadata,
+    # Cached node outputs per user (migration 0003); the bytes are blobs, evicted least recently used first.
+    _owner(),
+    Column("key", SHA256, nullable=False),
+    Column("blob_key", SHA256, nullable=False, index=True),
+    Column("size", BigInteger, nullable=False),
+    Column("used_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("owner_id", "key"),
+    Index("ix_node_cache_owner_id_used_at", "owner_id", "used_at"),
 )
 
 blobs = Table(

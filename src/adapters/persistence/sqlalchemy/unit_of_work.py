@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from adapters.persistence.sqlalchemy.database import SqlDatabase
+from adapters.persistence.sqlalchemy.node_cache import SqlNodeCacheRepository
 from adapters.persistence.sqlalchemy.repositories import (
     SqlDatasetRepository,
     SqlModelRepository,
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
         self.workflows = SqlWorkflowRepository(self.session)
         self.runs = SqlRunRepository(self.session)
         self.models = SqlModelRepository(self.session)
+        self.node_cache = SqlNodeCacheRepository(self.session)
         return self
 
     async def __aexit__(

@@ -11,13 +11,15 @@ from automl_core.issues import Issue
 from automl_core.services.runs import DEFAULT_SEED
 from automl_core.validation import parse_graph
 from automl_core.workflow import Graph
-from entrypoints.http.dependencies import CurrentUser, Runs, Workflows
+from entrypoints.http.dependencies import CurrentUser, Previews, Runs, Workflows
 from entrypoints.http.hooks import refuse_nul_characters
 from entrypoints.http.params import Limit, Offset
 from entrypoints.http.schemas import (
     ExecuteIn,
     GraphIn,
+    PreviewIn,
     RunOut,
+    StepPreviewOut,
     ValidationOut,
     WorkflowCreate,
     WorkflowOut,
@@ -47,6 +49,12 @@ class WorkflowController(Controller):
     async def validate(self, data: JSONBody[GraphIn], user: CurrentUser, workflows: Workflows) -> ValidationOut:
         issues = await workflows.validate(user.id, {"nodes": data.nodes, "edges": data.edges})
         return ValidationOut(valid=not issues, issues=issues)
+
+    @post("/preview", status_code=200, summary="The table flowing out of one step, computed as far up as needed")
+    async def preview(self, data: JSONBody[PreviewIn], user: CurrentUser, previews: Previews) -> StepPreviewOut:
+        seed = DEFAULT_SEED if data.seed is None else data.seed
+        graph = {"nodes": data.nodes, "edges": data.edges}
+        return StepPreviewOut.of(await previews.preview(user.id, graph, data.node_id, data.limit, seed))
 
     @post("/execute", status_code=HTTP_202_ACCEPTED, summary="Run a saved workflow or an unsaved graph")
     async def execute(self, data: JSONBody[ExecuteIn], user: CurrentUser, runs: Runs) -> RunOut:
