@@ -33,8 +33,11 @@ def test_run_lists_the_workflows_issues(tmp_path: Path, capsys: pytest.CaptureFi
     workflow = tmp_path / "bad.json"
     workflow.write_bytes(msgspec.json.encode(graph))
     assert _run("run", str(workflow), "--data", str(TITANIC)) == 1
-    assert "data" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert any(line.startswith("data: ") and "no_such_column" in line for line in out.splitlines()), out
 
 
-def test_run_with_an_unreadable_workflow(tmp_path: Path) -> None:
+def test_run_with_an_unreadable_workflow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run("run", str(tmp_path / "missing.json"), "--data", str(TITANIC)) == 2
+    out = "".join(capsys.readouterr().out.split())  # rich wraps long lines, even inside the path
+    assert f"cannotread{tmp_path / 'missing.json'}" in out, out

@@ -71,6 +71,7 @@ def test_upload_train_and_predict(user: User, titanic: dict[str, Any]) -> None:
     assert user.delete(f"/api/datasets/{titanic['id']}").status_code == 204
     again = user.post(f"/api/models/{model['id']}/predict", json={"rows": ROWS[:1]})
     assert again.status_code == 200, again.text
+    assert again.json()["predictions"] == body["predictions"][:1]
 
 
 def test_a_run_without_plots_succeeds(user: User, titanic: dict[str, Any]) -> None:

@@ -77,6 +77,8 @@ def test_predict_ignores_extra_columns_and_accepts_text_numbers(trained: Trained
     row = {**ROW, "age": "30", "unused": "whatever"}
     response = trained.owner.post(f"/api/models/{trained.model['id']}/predict", json={"rows": [row]})
     assert response.status_code == 200, response.text
+    plain = trained.owner.post(f"/api/models/{trained.model['id']}/predict", json={"rows": [ROW]}).json()
+    assert response.json() == plain, "the extra column or the number as text changed the answer"
 
 
 def test_rows_that_do_not_fit_name_row_and_column(trained: Trained) -> None:

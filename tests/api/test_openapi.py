@@ -45,8 +45,11 @@ def test_every_documented_endpoint_is_served(api: Api) -> None:
 
 def test_schema_ui_is_served(api: Api) -> None:
     client = api.anonymous()
-    assert client.get("/schema").status_code == 200
-    assert client.get("/schema/swagger").status_code == 200
+    for page, marker in (("/schema", "@scalar/api-reference"), ("/schema/swagger", "swagger-ui")):
+        response = client.get(page)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        assert "<title>AutoML platform</title>" in response.text and marker in response.text, page
 
 
 @pytest.mark.parametrize(

@@ -104,19 +104,22 @@ def test_cancel_a_running_run(api: Api, user: User, titanic: dict[str, Any]) -> 
     assert again.json()["status_code"] == 409
 
 
-def test_cancel_a_queued_run(api: Api, user: User, titanic: dict[str, Any]) -> None:
+def test_cancel_a_queued_run(api: Api, user: User, other_user: User, titanic: dict[str, Any]) -> None:
     """One run per user at a time: the second waits in the queue, and can be cancelled there."""
     with api.using(MemoryExecutor(stall=True)):
         first = user.post("/api/workflows/execute", json=titanic_graph(titanic["id"])).json()
         _wait_for(user, first["id"], "running")
         second = user.post("/api/workflows/execute", json=titanic_graph(titanic["id"])).json()
-        time.sleep(0.2)
+        # A newer run of someone else's starting proves the supervisor went past the second one.
+        theirs = other_user.post("/api/workflows/execute", json=titanic_graph(other_user.upload()["id"])).json()
+        _wait_for(other_user, theirs["id"], "running")
         assert user.get(f"/api/runs/{second['id']}").json()["status"] == "queued"
         cancelled = user.post(f"/api/runs/{second['id']}/cancel")
         assert cancelled.status_code == 200
         assert cancelled.json()["status"] == "cancelled"
         assert cancelled.json()["started_at"] is None
         user.post(f"/api/runs/{first['id']}/cancel")
+        other_user.post(f"/api/runs/{theirs['id']}/cancel")
 
 
 def test_cancel_a_finished_run_is_409(trained: Trained) -> None:

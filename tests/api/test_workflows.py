@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pytest
 
+from automl_core.workflow import Graph, content_hash
 from tests.api.conftest import Api, User, titanic_graph
 
 NODE = {"id": "n1", "type": "dataset", "params": {}, "position": {"x": 1.5, "y": 2.0}}
@@ -85,6 +87,8 @@ def test_update_with_the_loaded_updated_at(user: User) -> None:
     workflow = user.post("/api/workflows", json={"name": "v1"}).json()
     response = user.put(f"/api/workflows/{workflow['id']}", json={"name": "v2", "updated_at": workflow["updated_at"]})
     assert response.status_code == 200, response.text
+    assert (response.json()["name"], response.json()["version"]) == ("v2", workflow["version"] + 1)
+    assert user.get(f"/api/workflows/{workflow['id']}").json() == response.json()
 
 
 def test_delete(user: User) -> None:
@@ -169,8 +173,20 @@ def test_execute_an_unsaved_graph_saves_it(user: User, titanic: dict[str, Any]) 
 def test_a_run_keeps_the_workflow_as_it_was(user: User, titanic: dict[str, Any]) -> None:
     workflow = user.post("/api/workflows", json={"name": "t", **titanic_graph(titanic["id"])}).json()
     run = user.post(f"/api/workflows/{workflow['id']}/execute").json()
-    user.put(f"/api/workflows/{workflow['id']}", json={"name": "emptied", "version": 1})
-    assert user.wait_for_run(run["id"])["status"] == "succeeded"
+    emptied = user.put(
+        f"/api/workflows/{workflow['id']}", json={"name": "emptied", "nodes": [], "edges": [], "version": 1}
+    )
+    assert emptied.status_code == 200, emptied.text
+    assert emptied.json()["nodes"] == [] and emptied.json()["version"] == 2
+    finished = user.wait_for_run(run["id"])
+    assert finished["status"] == "succeeded", finished
+    # It trained the graph as it was when it was queued: its one model branch, on the titanic target.
+    [result] = finished["results"]
+    assert result["node_id"] == "model" and result["task"] == "binary"
+    model = user.get(f"/api/models/{result['model_id']}").json()
+    assert model["target"] == "survived" and model["provenance"]["dataset_id"] == titanic["id"]
+    as_queued = msgspec.convert({k: workflow[k] for k in ("nodes", "edges")}, Graph)
+    assert model["provenance"]["workflow_hash"] == content_hash(as_queued)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@
 - `limited_site`: local sign-in with tiny per-minute limits, to reach 429.
 - `isolated`: per database (SQLite, PostgreSQL), two users and everything user A owns. It gets its own
   PostgreSQL database rather than the API tests' one, so no other app's run supervisor shares its
-  runs table; runs fabricate their results (the memory executor), as nothing here needs real training.
+  runs table; its run trains a real model (the engine in-process), so the model B is refused is one
+  that predicts for A.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from adapters.auth import GoogleIdentityProvider
 from adapters.memory import MemoryExecutor
 from entrypoints.container import Container
 from entrypoints.http import create_app
-from tests.api.conftest import BASE_URL, FromAddress, User, build_container, titanic_graph
+from tests.api.conftest import BASE_URL, FromAddress, User, build_container, real_engine, titanic_graph
 from tests.auth.fake_idp import CLIENT_ID, CLIENT_SECRET, DISCOVERY_URL, ISSUER, FakeOpenIDProvider
 from tests.conftest import DEFAULT_POSTGRES_URL, _admin
 
@@ -142,7 +143,7 @@ def isolated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         url, data_dir = _sqlite(tmp_path_factory, "isolation")
     else:
         url, data_dir = request.getfixturevalue("own_postgres_url"), tmp_path_factory.mktemp("isolation-pg")
-    with _site(build_container(url, data_dir, MemoryExecutor(), **UNLIMITED)) as site:
+    with _site(build_container(url, data_dir, real_engine(), **UNLIMITED)) as site:
         owner, intruder = site.local_user(), site.local_user()
         dataset = owner.upload()
         workflow = owner.post("/api/workflows", json={"name": "A's", **titanic_graph(dataset["id"])}).json()

@@ -16,6 +16,10 @@ from tests.auth.conftest import Owned
 
 ROWS_CSV = ("rows.csv", b"pclass,sex\n3,male\n", "text/csv")
 ROW = {"pclass": 3, "sex": "male", "age": 22.0, "fare": 7.25, "embarked": "S"}
+FULL_ROW = {
+    **ROW, "sibsp": 1, "parch": 0, "class": "Third", "who": "man", "adult_male": True, "deck": None,
+    "embark_town": "Southampton", "alone": False,
+}  # fmt: skip
 
 
 def _attempts(a: Owned) -> list[tuple[str, str, dict[str, Any]]]:
@@ -104,11 +108,17 @@ def test_runs_filtered_by_someone_elses_workflow_are_empty(isolated: Owned) -> N
 
 
 def test_the_owner_still_can(isolated: Owned) -> None:
-    """The 404s above are about ownership: the same requests from A are answered."""
+    """The 404s above are about ownership: the same requests from A are answered, with A's things."""
     owner = isolated.owner
-    assert owner.post(f"/api/runs/{isolated.run['id']}/cancel").status_code == 409  # finished: A gets the truth
-    assert owner.get(f"/api/datasets/{isolated.dataset['id']}/profile").status_code == 200
+    cancel = owner.post(f"/api/runs/{isolated.run['id']}/cancel")
+    assert cancel.status_code == 409 and "succeeded" in cancel.json()["detail"]  # finished: A gets the truth
+    profile = owner.get(f"/api/datasets/{isolated.dataset['id']}/profile").json()
+    assert {c["name"] for c in profile["columns"]} >= {"survived", "sex", "age"}
+    predicted = owner.post(f"/api/models/{isolated.model['id']}/predict", json={"rows": [FULL_ROW]}).json()
+    assert len(predicted["predictions"]) == 1 and predicted["predictions"][0] in predicted["classes"]
     with owner.client.stream(
         "GET", f"/api/runs/{isolated.run['id']}/events", headers={"Authorization": f"Bearer {owner.token}"}
     ) as events:
         assert events.status_code == 200
+        lines = list(events.iter_lines())
+    assert "event: done" in lines and 'data: {"status":"succeeded"}' in lines, lines
