@@ -2,9 +2,11 @@
 
 Strong defaults are queued first, so the smallest budget still returns a tuned-by-hand model; TPE
 then explores, a median pruner stops trials whose first folds are already poor, and a trial that
-would run past the deadline is pruned between folds (or, on larger tables, before it starts).
-Greedy ensemble selection with replacement (Caruana et al. 2004) over the out-of-fold predictions
-of the best trials is kept only if it beats the best single model on those predictions.
+would run past the search's deadline is pruned between folds (or, on larger tables, before it
+starts). That deadline moves: it is the node's end time less what the refit, evaluation, plots and
+artifact of the best model so far are estimated to need (`budget.Plan`). Greedy ensemble selection
+with replacement (Caruana et al. 2004) over the out-of-fold predictions of the best trials whose
+refit still fits the time left is kept only if it beats the best single model on those predictions.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from sklearn.pipeline import Pipeline
 
 from automl_core.catalog import default_metric, task_family
 from automl_core.runs import LeaderboardEntry
+from automl_worker.budget import Clock, Cost, Plan, combined
 from automl_worker.evaluate import LOWER_IS_BETTER, Outcome, predict, score
 from automl_worker.fitting import Context
+from automl_worker.growing import fit_until
 from automl_worker.steps import Prep, auto_prep, estimator
 
 SEARCH_ROWS = 50_000
@@ -42,8 +46,12 @@ at most PROBE_ROWS rows (a quarter of them on smaller tables): the score feeds t
 time, scaled up, says whether the full trial fits in the budget left (a slow forest on a big table
 is skipped instead of overrunning). The first trial, the strongest default, is never skipped this
 way: the extrapolation overrates boosting's fixed costs."""
-DEADLINE_SHARE = 0.95
-"""Trials stop at this share of the budget, leaving room for ensemble selection inside it."""
+RESERVE_CAP = 0.4
+"""The work after the search never takes more than this share of the budget from it: past that the
+final model is refitted on fewer rows instead (see the engine's final-fit planning)."""
+RESERVE_FIRST = 0.15
+"""Share of the budget kept for after the search until a finished trial has measured its costs."""
+CALL_PROBE_ROWS = 5
 ENSEMBLE_POOL = 15
 ENSEMBLE_ROUNDS = 30
 
@@ -285,11 +293,38 @@ def fit_and_predict(
     n_classes: int,
     seed: int,
     n_jobs: int,
-) -> Outcome:
-    """One fit of a trial: module level, so a cluster runner can ship it to a worker."""
+    allowed_s: float | None = None,
+) -> Fitted:
+    """One fit of a trial: module level, so a cluster runner can ship it to a worker.
+
+    `allowed_s` (seconds from now, as clocks differ between machines) stops a growing fit early."""
     X, y = (fold.X_train, fold.y_train) if subset is None else (fold.X_train.iloc[subset], fold.y_train[subset])
-    model = candidate.build(X, task, seed, n_jobs).fit(X, y)
-    return predict(model, fold.X_valid, fold.rows, fold.y_valid, task, n_classes)
+    t0 = time.perf_counter()
+    model = candidate.build(X, task, seed, n_jobs)
+    reached = fit_until(model, X, y, None if allowed_s is None else time.monotonic() + allowed_s)
+    t1 = time.perf_counter()
+    outcome = predict(model, fold.X_valid, fold.rows, fold.y_valid, task, n_classes)
+    t2 = time.perf_counter()
+    call = predict_call_seconds(model, fold.X_valid)
+    per_row = max(t2 - t1 - call, 0.0) / max(len(fold.rows), 1)
+    return Fitted(outcome, Cost(t1 - t0, len(X), per_row, call), reached)
+
+
+def predict_call_seconds(model: Any, X: pd.DataFrame) -> float:
+    """A predict call's fixed cost, timed on a few rows."""
+    t0 = time.perf_counter()
+    model.predict(X.iloc[:CALL_PROBE_ROWS])
+    return time.perf_counter() - t0
+
+
+@dataclass
+class Fitted:
+    """A fit's predictions on its validation rows and what it cost."""
+
+    outcome: Outcome
+    cost: Cost
+    reached: dict[str, int] | None = None
+    """Set when the deadline stopped a growing fit: the rounds or trees it has."""
 
 
 @dataclass
@@ -301,10 +336,9 @@ class SearchResult:
     leaderboard: list[LeaderboardEntry]
     trials: int
     """Trials that finished (not pruned, not cut by the deadline)."""
-    search_seconds: float
+    costs: list[Cost] = field(default_factory=list)
+    """What each member's fit on one search fold cost, in `members` order."""
     notes: list[str] = field(default_factory=list)
-    fallback_seconds: float = 0.0
-    """Fitting the fallback model when no trial finished: refit work, not search."""
 
 
 @dataclass
@@ -312,6 +346,7 @@ class _Done:
     candidate: Candidate
     score: float
     oof: Outcome
+    cost: Cost
 
 
 def search(
@@ -323,14 +358,13 @@ def search(
     *,
     metric: str,
     families: Sequence[str],
-    budget_s: float,
+    clock: Clock,
+    plan: Plan,
     max_trials: int | None,
     ensemble: bool,
     on_trial: Callable[[LeaderboardEntry], None],
-    progress: Callable[[float, str], None],
 ) -> SearchResult:
-    started = time.monotonic()
-    deadline = started + budget_s * DEADLINE_SHARE
+    """Trials until the search's deadline (or `max_trials`, or a finish signal), then the ensemble."""
     fold_seconds: dict[str, float] = {}
     """Seconds per fold by family (and the slowest probe), to tell whether the next fit still fits."""
     metric = default_metric(task) if metric == "auto" else metric
@@ -343,6 +377,18 @@ def search(
     leaderboard: list[LeaderboardEntry] = []
     rows = np.concatenate([f.rows for f in folds])
     y_all = np.concatenate([f.y_valid for f in folds])
+
+    def best() -> _Done | None:
+        return min(done.values(), key=lambda d: d.score if minimize else -d.score) if done else None
+
+    def deadline() -> float:
+        """The node's end less what the best model so far needs after the search (capped)."""
+        leader = best()
+        reserve = plan.after_search(leader.cost) if leader else RESERVE_FIRST * clock.budget_s
+        return clock.end - min(reserve, RESERVE_CAP * clock.budget_s)
+
+    def due() -> bool:
+        return time.monotonic() >= deadline() or ctx.should_finish()
 
     n_train = len(folds[0].X_train)
     probe_rows = min(PROBE_ROWS, n_train // 4)
@@ -357,16 +403,20 @@ def search(
     shared = [runner.share(fold) for fold in folds]
     bookkeeping = threading.Lock()  # trials finish concurrently when the runner has several slots
 
-    def fit_fold(candidate: Candidate, i: int, subset: np.ndarray | None = None) -> Outcome:
+    def fit_fold(candidate: Candidate, i: int, subset: np.ndarray | None = None) -> Fitted:
         n_jobs = runner.n_jobs or ctx.n_jobs
-        outcome: Outcome = runner.call(fit_and_predict, candidate, shared[i], subset, task, n_classes, ctx.seed, n_jobs)
-        return outcome
+        allowed = max(deadline() - time.monotonic(), 0.0)
+        fitted: Fitted = runner.call(
+            fit_and_predict, candidate, shared[i], subset, task, n_classes, ctx.seed, n_jobs, allowed
+        )
+        return fitted
 
     def objective(trial: optuna.Trial) -> float:
         ctx.check()
         family = trial.suggest_categorical("family", list(families))
         candidate = _space(trial, family, classify)
         parts: list[Outcome] = []
+        costs: list[Cost] = []
         fold_scores: list[float] = []
         fit_seconds = 0.0
         estimate = fold_seconds.get(family, 0.0)
@@ -374,37 +424,45 @@ def search(
 
         def out_of_time() -> optuna.TrialPruned:
             if not done and parts:
-                cut.append(_Done(candidate, float(np.mean(fold_scores)), Outcome.concat(parts)))
+                cut.append(_Done(candidate, float(np.mean(fold_scores)), Outcome.concat(parts), _mean(costs)))
             return optuna.TrialPruned("would overrun the budget")
 
         try:
             if probe is not None and done:
-                if time.monotonic() + fold_seconds.get("probe", 0.0) > deadline:
+                if time.monotonic() + fold_seconds.get("probe", 0.0) > deadline():
                     raise out_of_time()
                 t0 = time.perf_counter()
-                out = fit_fold(candidate, 0, probe)
+                fitted = fit_fold(candidate, 0, probe)
+                if fitted.reached is not None:
+                    raise out_of_time()
                 probe_time = time.perf_counter() - t0
                 fold_seconds["probe"] = max(fold_seconds.get("probe", 0.0), probe_time)
                 estimate = max(estimate, probe_time * growth)
-                if time.monotonic() + estimate * len(folds) > deadline:
+                if time.monotonic() + estimate * len(folds) > deadline():
                     raise out_of_time()
-                probed = score(metric, task, out)
+                probed = score(metric, task, fitted.outcome)
                 if not math.isnan(probed):
                     trial.report(probed, step)
                 step += 1
                 if trial.should_prune():
                     raise optuna.TrialPruned
             for i in range(len(folds)):
-                if time.monotonic() + (fit_seconds / i if i else estimate) > deadline:
+                if ctx.should_finish() or time.monotonic() + (fit_seconds / i if i else estimate) > deadline():
                     raise out_of_time()
                 t0 = time.perf_counter()
-                out = fit_fold(candidate, i)
+                fitted = fit_fold(candidate, i)
                 fit_seconds += time.perf_counter() - t0
+                if fitted.reached is not None:
+                    if done:
+                        raise out_of_time()
+                    # The first trial cut short is still the run's model: it keeps what it grew.
+                    candidate = Candidate(candidate.family, {**candidate.params, **fitted.reached}, candidate.prep)
                 fold_seconds[family] = fit_seconds / (i + 1)
-                value = score(metric, task, out)
+                value = score(metric, task, fitted.outcome)
                 if math.isnan(value):
                     raise optuna.TrialPruned(f"{metric} cannot be computed")
-                parts.append(out)
+                parts.append(fitted.outcome)
+                costs.append(fitted.cost)
                 fold_scores.append(value)
                 trial.report(float(np.mean(fold_scores)), step)
                 step += 1
@@ -416,15 +474,12 @@ def search(
         mean = float(np.mean(fold_scores))
         oof = Outcome.concat(parts)
         with bookkeeping:
-            done[trial.number] = _Done(candidate, mean, oof)
+            done[trial.number] = _Done(candidate, mean, oof, _mean(costs))
             _keep_best(done, minimize)
         entry = LeaderboardEntry(family, candidate.describe(), round(mean, 6), round(fit_seconds, 3))
         leaderboard.append(entry)
         on_trial(entry)
-        progress(
-            min(1.0, (time.monotonic() - started) / max(budget_s, 1e-3)),
-            f"trial {trial.number}: {family} {metric}={mean:.4f}",
-        )
+        clock.announce(clock.used(), f"searching: trial {trial.number}, {family} {metric}={mean:.4f}")
         return mean
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -437,19 +492,20 @@ def search(
         study.enqueue_trial(params)
 
     def stop_when_due(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        if time.monotonic() >= deadline or ctx.should_stop():
+        if due() or ctx.should_stop():
             study.stop()
 
-    study.optimize(
-        objective,
-        n_trials=max_trials,
-        timeout=max(budget_s * DEADLINE_SHARE, 1e-3),
-        n_jobs=runner.slots,
-        callbacks=[stop_when_due],
-        catch=(),
-    )
+    with clock.phase("search", "searching"):
+        if not due():
+            study.optimize(
+                objective,
+                n_trials=max_trials,
+                timeout=max(deadline() - time.monotonic(), 1e-3),
+                n_jobs=runner.slots,
+                callbacks=[stop_when_due],
+                catch=(),
+            )
     ctx.check()
-    notes: list[str] = []
     if not done and cut:
         ctx.log(
             f"the budget ran out during the first trial: keeping {cut[0].candidate.family}, "
@@ -462,36 +518,73 @@ def search(
             LeaderboardEntry(cut[0].candidate.family, cut[0].candidate.describe(), round(cut[0].score, 6), 0.0)
         )
     if not done:
-        return _fallback(
-            ctx, node_id, folds, task, n_classes, metric, _defaults(families, classify, n_features), started
-        )
-    best = min(done.values(), key=lambda d: d.score if minimize else -d.score)
-    members: list[tuple[Candidate, float]] = [(best.candidate, 1.0)]
-    oof, best_score = best.oof, best.score
-    if ensemble and len(done) > 1:
-        picked = _caruana(list(done.values()), metric, task, rows, y_all, minimize)
-        if picked is not None and (picked[2] < best_score if minimize else picked[2] > best_score):
-            members, oof, ens_score = picked
-            notes.append(f"ensemble of {len(members)} models: {metric} {ens_score:.4f} vs best single {best_score:.4f}")
-            leaderboard.append(
-                LeaderboardEntry(
-                    "ensemble",
-                    {"members": [c.family for c, _ in members], "weights": [round(w, 4) for _, w in members]},
-                    round(ens_score, 6),
-                    0.0,
-                )
-            )
-            best_score = ens_score
-    leaderboard.sort(key=lambda e: (e.score or 0.0) * (1 if minimize else -1))
-    return SearchResult(
+        with clock.phase("fallback", "no trial finished in time: fitting the first default"):
+            defaults = _defaults(families, classify, n_features)
+            return _fallback(ctx, node_id, folds, task, n_classes, metric, defaults, max(clock.left() / 2, 0.0))
+    leader = best()
+    assert leader is not None
+    found = SearchResult(
         metric=metric,
-        members=members,
-        oof=oof,
-        score=best_score,
+        members=[(leader.candidate, 1.0)],
+        oof=leader.oof,
+        score=leader.score,
         leaderboard=leaderboard,
         trials=sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials),
-        search_seconds=time.monotonic() - started,
-        notes=notes,
+        costs=[leader.cost],
+    )
+    if ensemble and len(done) > 1:
+        with clock.phase("ensemble", "choosing an ensemble"):
+            _ensemble(found, list(done.values()), clock, plan, task, rows, y_all, minimize)
+    leaderboard.sort(key=lambda e: (e.score or 0.0) * (1 if minimize else -1))
+    return found
+
+
+def _ensemble(
+    found: SearchResult,
+    pool: list[_Done],
+    clock: Clock,
+    plan: Plan,
+    task: str,
+    rows: np.ndarray,
+    y: np.ndarray,
+    minimize: bool,
+) -> None:
+    """Greedy selection over the models whose refit, prediction and plots fit the time left; kept if better."""
+
+    def fits(costs: list[Cost]) -> bool:
+        model = combined(costs, plan.refit_rows)
+        return model.fit_s + plan.evaluate_and_plots(model, 1.0, model.fit_s) + plan.save_s() <= clock.left()
+
+    affordable = [d for d in pool if fits([d.cost])]
+    picked = _caruana(affordable, found.metric, task, rows, y, minimize)
+    if picked is None:
+        return
+    members, oof, value = picked
+    if not (value < found.score if minimize else value > found.score):
+        return
+    costs = [next(d.cost for d in affordable if d.candidate is c) for c, _ in members]
+    if not fits(costs):
+        found.notes.append(f"an ensemble of {len(members)} models would not fit the time left: keeping the best model")
+        return
+    found.notes.append(
+        f"ensemble of {len(members)} models: {found.metric} {value:.4f} vs best single {found.score:.4f}"
+    )
+    found.leaderboard.append(
+        LeaderboardEntry(
+            "ensemble",
+            {"members": [c.family for c, _ in members], "weights": [round(w, 4) for _, w in members]},
+            round(value, 6),
+            0.0,
+        )
+    )
+    found.members, found.oof, found.score, found.costs = members, oof, value, costs
+
+
+def _mean(costs: list[Cost]) -> Cost:
+    return Cost(
+        float(np.mean([c.fit_s for c in costs])),
+        int(np.mean([c.rows for c in costs])),
+        float(np.mean([c.predict_s_per_row for c in costs])),
     )
 
 
@@ -550,23 +643,18 @@ def _fallback(
     n_classes: int,
     metric: str,
     defaults: list[dict[str, Any]],
-    started: float,
+    allowed_s: float,
 ) -> SearchResult:
     """No trial finished in time: score the first default on one fold so the run still returns a model."""
     ctx.log("the budget ran out before any trial finished: keeping the first default model", node_id, "warning")
-    fitting = time.monotonic()
-    searched = fitting - started
     candidate = _space(
         optuna.trial.FixedTrial(defaults[0]), defaults[0]["family"], task_family(task) == "classification"
     )
-    fold = folds[0]
-    model = candidate.build(fold.X_train, task, ctx.seed, ctx.n_jobs).fit(fold.X_train, fold.y_train)
-    oof = predict(model, fold.X_valid, fold.rows, fold.y_valid, task, n_classes)
-    value = score(metric, task, oof)
+    fitted = fit_and_predict(candidate, folds[0], None, task, n_classes, ctx.seed, ctx.n_jobs, allowed_s)
+    value = score(metric, task, fitted.outcome)
     entry = LeaderboardEntry(candidate.family, candidate.describe(), round(value, 6), 0.0)
-    return SearchResult(
-        metric, [(candidate, 1.0)], oof, value, [entry], 0, searched, fallback_seconds=time.monotonic() - fitting
-    )
+    return SearchResult(metric, [(candidate, 1.0)], fitted.outcome, value, [entry], 0, costs=[fitted.cost])
+
 
 
 def final_model(
@@ -576,12 +664,17 @@ def final_model(
     task: str,
     seed: int,
     n_jobs: int,
-) -> Any:
-    """The winner (or the weighted ensemble) fitted on every row it may see."""
+    deadline: float | None = None,
+) -> tuple[Any, dict[str, int] | None]:
+    """The winner (or the weighted ensemble) fitted on every row it may see.
+
+    A single winner that grows (boosting, forests) stops growing at `deadline`; the second value then
+    says how far it got."""
     if len(members) == 1:
-        return members[0][0].build(X, task, seed, n_jobs).fit(X, y)
+        model = members[0][0].build(X, task, seed, n_jobs)
+        return model, fit_until(model, X, y, deadline)
     estimators = [(f"m{i}_{c.family}", c.build(X, task, seed, n_jobs)) for i, (c, _) in enumerate(members)]
     weights = [w for _, w in members]
     if task_family(task) == "classification":
-        return VotingClassifier(estimators, voting="soft", weights=weights).fit(X, y)
-    return VotingRegressor(estimators, weights=weights).fit(X, y)
+        return VotingClassifier(estimators, voting="soft", weights=weights).fit(X, y), None
+    return VotingRegressor(estimators, weights=weights).fit(X, y), None

@@ -36,13 +36,17 @@ from automl_core.validation import runnable_issues, validate, validate_against_s
 from automl_core.workflow import Graph, Node, model_branches
 from automl_worker import automl, plots
 from automl_worker.artifacts import ModelInfo, dump, library_versions
+from automl_worker.budget import Clock, Cost, Plan, PlotRoom, combined
 from automl_worker.data import FEATURE_DTYPES, Table
 from automl_worker.errors import EngineError
 from automl_worker.evaluate import Outcome, clustering_metrics, mean_metrics, predict, supervised_metrics
 from automl_worker.fitting import Context, Prefix, attribute, fit_branch, fit_prefix
+from automl_worker.plots import IMPORTANCE_REPEATS, IMPORTANCE_ROWS
 from automl_worker.steps import params_of
 
 INTERNAL_TEST_SIZE = 0.25
+MIN_REFIT_ROWS = 2_000
+"""A final model cut short by the budget still sees at least this many rows."""
 LEARNING_CURVE_SIZES = (0.1, 0.325, 0.55, 0.775, 1.0)
 OPENMP_THREADS = 1
 """OpenMP pools (gradient boosting, BLAS) spin-wait: on a busy shared machine two threads fitted the
@@ -74,7 +78,7 @@ def _run(
     on_event: Callable[[ExecutionEvent], None] | None,
     should_stop: Callable[[], bool] | None,
 ) -> ExecutionResult:
-    started = time.perf_counter()
+    started = time.monotonic()
     ctx = Context(seed=request.seed, emit=on_event or (lambda event: None), should_stop=should_stop or (lambda: False))
     graph = request.workflow
     _raise_first(validate(graph) + runnable_issues(graph))
@@ -91,13 +95,15 @@ def _run(
             ctx.emit(ProgressEvent(fraction=round(share, 4), message=message, node_id=node_id))
 
         progress(0.0, f"training {graph.node(node_id).type}")
-        results.append(_Branch(ctx, graph, path, tables, progress, deadline).run())
+        # The first branch's clock includes reading the tables: a budget counts from the run's start.
+        branch_started = started if i == 0 else time.monotonic()
+        results.append(_Branch(ctx, graph, path, tables, progress, deadline, branch_started).run())
         progress(1.0, "done")
     return ExecutionResult(
         branches=results,
         library_versions=library_versions(),
         log=ctx.log_lines,
-        engine_seconds=round(time.perf_counter() - started, 3),
+        engine_seconds=round(time.monotonic() - started, 3),
     )
 
 
@@ -222,9 +228,12 @@ class _Branch:
         tables: Mapping[str, Table],
         progress: Callable[[float, str], None],
         deadline: float,
+        started: float,
     ) -> None:
+        """`started` and `deadline` are `time.monotonic()` values: this node's start and the run's end."""
         nodes = graph.node_map()
-        self.ctx, self.progress, self.deadline = ctx, progress, deadline
+        self.ctx, self.progress, self.deadline, self.started = ctx, progress, deadline, started
+        self.timings: dict[str, float] = {}
         self.node = nodes[path[-1]]
         middle = [nodes[i] for i in path[1:-1]]
         for n in middle:
@@ -299,19 +308,108 @@ class _Branch:
         return self._result(algorithm, mean_metrics(per_fold), plot_data, final, None)
 
     def _automl(self, splits: list[Split], mode: str) -> BranchResult:
+        """Search, ensemble, refit, evaluate, plot and package inside the node's wall-clock budget."""
         d, ctx, node = self.data, self.ctx, self.node
         assert d.y is not None
         p = params_of(node)
         budget = float(p["time_budget_s"])
-        remaining = self.deadline - time.perf_counter()
-        if remaining < budget:
-            budget = max(1.0, remaining)
-            ctx.log(f"the run's overall budget leaves {budget:.0f} s for this search", node.id, "warning")
-        clock = time.perf_counter()
-        search_rows = splits[0][0] if mode == "holdout" else np.arange(len(d.X))
+        if self.deadline < self.started + budget:
+            budget = max(1.0, self.deadline - self.started)
+            ctx.log(f"the run's overall budget leaves {budget:.0f} s for this node", node.id, "warning")
+        clock = Clock(budget, started=self.started, announce=self.progress)
+        holdout = mode == "holdout"
+        train_rows = splits[0][0] if holdout else np.arange(len(d.X))
+        with clock.phase("prepare", "preparing the search folds"):
+            folds, inner = self._search_folds(splits, mode, train_rows)
+        plan = Plan(
+            refit_rows=len(train_rows),
+            test_rows=len(splits[0][1]) if holdout else 0,
+            n_features=d.X.shape[1],
+            plots=tuple(self.plots),
+            ensemble=bool(p["ensemble"]),
+            budget_s=budget,
+        )
+        with attribute(ctx, node):
+            found = automl.search(
+                ctx,
+                node.id,
+                folds,
+                d.task,
+                d.n_classes,
+                metric=p["metric"],
+                families=automl.families_for(d.task, p["families"], len(folds[0].X_train) + len(folds[0].rows)),
+                clock=clock,
+                plan=plan,
+                max_trials=p["max_trials"],
+                ensemble=p["ensemble"],
+                on_trial=lambda entry: ctx.emit(TrialEvent(node_id=node.id, entry=entry)),
+            )
+        for note in found.notes:
+            ctx.log(note, node.id)
+
+        model_cost = combined(found.costs, plan.refit_rows)
+        stop_growing = clock.end - model_cost.predict_on(plan.test_rows) - plan.save_s()
+        cut_short: list[dict[str, int]] = []
+
+        def trainer(prefix: Prefix, deadline: float | None = None) -> Any:
+            assert prefix.y is not None
+            model, reached = automl.final_model(
+                found.members, prefix.X, prefix.y, d.task, ctx.seed, ctx.n_jobs, deadline
+            )
+            if reached:
+                cut_short.append(reached)
+            return model
+
+        fit_rows = self._rows_that_fit(train_rows, model_cost, plan, clock)
+        with clock.phase("refit", f"refitting the final model on {len(fit_rows):,} rows"):
+            final = self._fit(fit_rows, lambda prefix: trainer(prefix, stop_growing))
+        clock.timings["refit_rows"] = len(fit_rows)
+        for reached in cut_short:
+            (param, value), *_ = reached.items()
+            ctx.log(f"the final model stopped growing at {param} = {value} to keep the time budget", node.id, "warning")
+        if holdout:
+            with clock.phase("evaluate", f"evaluating on {len(splits[0][1]):,} test rows"):
+                evaluated = self._outcome(final, splits[0][1])
+                call = automl.predict_call_seconds(final, d.X.iloc[splits[0][1][: automl.CALL_PROBE_ROWS]])
+            per_row = max(clock.timings["evaluate_s"] - call, 0.0) / max(len(splits[0][1]), 1)
+            measured = Cost(clock.timings["refit_s"], len(fit_rows), per_row, call)
+            model_for_importance, importance_rows = final, splits[0]
+        else:
+            evaluated = found.oof
+            per_row, call = model_cost.predict_s_per_row, model_cost.predict_call_s
+            measured = Cost(clock.timings["refit_s"], len(fit_rows), per_row, call)
+            model_for_importance, importance_rows = None, inner[0]
+            ctx.log(f"metrics are out-of-fold estimates from the search ({found.metric} was optimised)", node.id)
+        metrics = supervised_metrics(d.task, evaluated, self.metric_names or None)
+        with clock.phase("plots", "drawing plots"):
+            room = PlotRoom(clock, plan, measured)
+            plot_data = self._plots(evaluated, model_for_importance, importance_rows, trainer, room)
+        for name in room.left_out:
+            ctx.log(f"left out the {name.replace('_', ' ')} plot: it would not fit in the time budget", node.id)
+        ctx.log(
+            f"search {clock.timings.get('search_s', 0.0):.1f} s of a {budget:.0f} s budget "
+            f"({found.trials} trials finished), final refit {clock.timings['refit_s']:.1f} s",
+            node.id,
+        )
+        metrics["search_seconds"] = clock.timings.get("search_s", 0.0)
+        metrics["refit_seconds"] = clock.timings["refit_s"]
+        families = sorted({c.family for c, _ in found.members})
+        algorithm = families[0] if len(found.members) == 1 else f"ensemble({'+'.join(families)})"
+        with clock.phase("save", "saving the model"):
+            result = self._result(algorithm, metrics, plot_data, final, found.leaderboard)
+        self.timings = clock.timings
+        return result
+
+    def _search_folds(
+        self, splits: list[Split], mode: str, train_rows: np.ndarray
+    ) -> tuple[list[automl.Fold], list[Split]]:
+        """The search's folds (on a sample of a big table), each with the branch's steps fitted on its rows."""
+        d, ctx = self.data, self.ctx
+        assert d.y is not None
+        search_rows = train_rows
         sample = automl.sample_rows(d.y[search_rows], d.task, ctx.seed)
         if sample is not None:
-            ctx.log(f"searching on {len(sample)} sampled rows; the final model sees all of them", node.id)
+            ctx.log(f"searching on {len(sample):,} sampled rows; the final model sees all of them", self.node.id)
             search_rows = search_rows[sample]
         inner = (
             splits
@@ -323,56 +421,25 @@ class _Branch:
             prefix = fit_prefix(ctx, self.steps, d.X.iloc[train], d.y[train], d.task)
             X_valid = Pipeline(prefix.steps).transform(d.X.iloc[valid]) if prefix.steps else d.X.iloc[valid]
             folds.append(automl.Fold(prefix.X, prefix.y, X_valid, valid, d.y[valid]))  # type: ignore[arg-type]
+        return folds, inner
 
-        def on_trial(entry: Any) -> None:
-            ctx.emit(TrialEvent(node_id=node.id, entry=entry))
-
-        with attribute(ctx, node):
-            found = automl.search(
-                ctx,
-                node.id,
-                folds,
-                d.task,
-                d.n_classes,
-                metric=p["metric"],
-                families=automl.families_for(d.task, p["families"], len(search_rows)),
-                budget_s=max(0.0, budget - (time.perf_counter() - clock)),
-                max_trials=p["max_trials"],
-                ensemble=p["ensemble"],
-                on_trial=on_trial,
-                progress=lambda f, m: self.progress(0.9 * f, m),
-            )
-        searched = time.perf_counter() - clock - found.fallback_seconds
-        for note in found.notes:
-            ctx.log(note, node.id)
-
-        def trainer(prefix: Prefix) -> Any:
-            assert prefix.y is not None
-            return automl.final_model(found.members, prefix.X, prefix.y, d.task, ctx.seed, ctx.n_jobs)
-
-        self.progress(0.92, "refitting the winner")
-        refit_started = time.perf_counter()
-        final = self._fit(splits[0][0] if mode == "holdout" else None, trainer)
-        refit = time.perf_counter() - refit_started + found.fallback_seconds
-        ctx.log(
-            f"search {searched:.1f} s of a {budget:.0f} s budget ({found.trials} trials finished), "
-            f"final refit {refit:.1f} s",
-            node.id,
+    def _rows_that_fit(self, rows: np.ndarray, model: Cost, plan: Plan, clock: Clock) -> np.ndarray:
+        """Every training row when the refit fits the time left; otherwise as many as do, said in the log."""
+        room = clock.left() - plan.save_s() - model.predict_on(plan.test_rows)
+        need = model.fit_on(len(rows))
+        if need <= room:
+            return rows
+        keep = min(len(rows), max(model.rows_for(room), min(len(rows), MIN_REFIT_ROWS)))
+        if keep >= len(rows):
+            return rows
+        self.ctx.log(
+            f"a refit on all {len(rows):,} rows would need about {need:.0f} s and {max(room, 0):.0f} s are left: "
+            f"the final model is fitted on {keep:,} sampled rows",
+            self.node.id,
+            "warning",
         )
-        if mode == "holdout":
-            evaluated = self._outcome(final, splits[0][1])
-            model_for_importance, importance_rows = final, splits[0]
-        else:
-            evaluated = found.oof
-            model_for_importance, importance_rows = None, inner[0]
-            ctx.log(f"metrics are out-of-fold estimates from the search ({found.metric} was optimised)", node.id)
-        metrics = supervised_metrics(d.task, evaluated, self.metric_names or None)
-        metrics["search_seconds"] = round(searched, 3)
-        metrics["refit_seconds"] = round(refit, 3)
-        plot_data = self._plots(evaluated, model_for_importance, importance_rows, trainer)
-        families = sorted({c.family for c, _ in found.members})
-        algorithm = families[0] if len(found.members) == 1 else f"ensemble({'+'.join(families)})"
-        return self._result(algorithm, metrics, plot_data, final, found.leaderboard)
+        pick = np.random.default_rng(self.ctx.seed).choice(len(rows), keep, replace=False)
+        return np.sort(rows[pick])
 
     def _cluster(self, splits: list[Split], mode: str) -> BranchResult:
         if mode == "internal":
@@ -392,12 +459,25 @@ class _Branch:
         )
         return self._result(self.node.type.removeprefix("model."), mean_metrics(parts), plot_data, final, None)
 
-    def _plots(self, out: Outcome, model: Pipeline | None, rows: Split, trainer: Trainer | None) -> dict[str, Any]:
+    def _plots(
+        self,
+        out: Outcome,
+        model: Pipeline | None,
+        rows: Split,
+        trainer: Trainer | None,
+        room: PlotRoom | None = None,
+    ) -> dict[str, Any]:
+        """The asked plots; with `room` (a time budget), only those that still fit it."""
         d, seed = self.data, self.ctx.seed
         found: dict[str, Any] = {}
         classes = d.classes or []
         for name in self.plots:
             self.ctx.check()
+            if room is not None and name != "feature_importance" and not room.allows(name):
+                continue
+            importance = room.importance() if room is not None and name == "feature_importance" else None
+            if importance == (0, 0):
+                continue
             with attribute(self.ctx, self.node):
                 if name == "confusion_matrix":
                     value: Any = plots.confusion(out, classes)
@@ -414,7 +494,9 @@ class _Branch:
                 elif name == "feature_importance":
                     fitted = model if model is not None else self._fit(rows[0], trainer)
                     assert d.y is not None
-                    value = plots.feature_importance(fitted, d.X.iloc[rows[1]], d.y[rows[1]], seed, self.ctx.n_jobs)
+                    at_most, repeats = importance or (IMPORTANCE_ROWS, IMPORTANCE_REPEATS)
+                    held_X, held_y = d.X.iloc[rows[1]], d.y[rows[1]]
+                    value = plots.feature_importance(fitted, held_X, held_y, seed, self.ctx.n_jobs, at_most, repeats)
                 elif name == "learning_curve":
                     value = self._learning_curve(rows, trainer)
                 else:

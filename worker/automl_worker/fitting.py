@@ -38,11 +38,14 @@ from automl_worker.steps import (
 
 @dataclass
 class Context:
-    """What every stage of a run shares: seed, cores, the event sink and the stop flag."""
+    """What every stage of a run shares: seed, cores, the event sink, the stop and finish flags."""
 
     seed: int = 0
     emit: Callable[[ExecutionEvent], None] = lambda event: None
     should_stop: Callable[[], bool] = lambda: False
+    """Cancel: the run's work is discarded."""
+    should_finish: Callable[[], bool] = lambda: False
+    """Finish now: searches stop and keep the best model found so far."""
     n_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     log_lines: list[str] = field(default_factory=list)
     _said: set[tuple[str, str | None]] = field(default_factory=set)

@@ -15,6 +15,7 @@ from automl_worker.evaluate import Outcome
 
 MAX_POINTS = 300
 IMPORTANCE_ROWS = 2000
+IMPORTANCE_REPEATS = 5
 DEFAULT_PLOTS = {
     "classification": ("confusion_matrix", "roc_curve", "pr_curve", "calibration", "feature_importance"),
     "regression": ("actual_vs_predicted", "residuals", "feature_importance"),
@@ -100,12 +101,20 @@ def residuals(out: Outcome, seed: int) -> dict[str, Any]:
     }
 
 
-def feature_importance(model: Any, X: pd.DataFrame, y: np.ndarray, seed: int, n_jobs: int) -> dict[str, Any]:
-    """Permutation importance of the raw input columns on held-out rows (the model's default score)."""
-    if len(X) > IMPORTANCE_ROWS:
-        pick = np.random.default_rng(seed).choice(len(X), IMPORTANCE_ROWS, replace=False)
+def feature_importance(
+    model: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    seed: int,
+    n_jobs: int,
+    rows: int = IMPORTANCE_ROWS,
+    repeats: int = IMPORTANCE_REPEATS,
+) -> dict[str, Any]:
+    """Permutation importance of the raw input columns on (at most `rows`) held-out rows."""
+    if len(X) > rows:
+        pick = np.random.default_rng(seed).choice(len(X), rows, replace=False)
         X, y = X.iloc[pick], y[pick]
-    result = permutation_importance(model, X, y, n_repeats=5, random_state=seed, n_jobs=1)
+    result = permutation_importance(model, X, y, n_repeats=repeats, random_state=seed, n_jobs=1)
     order = np.argsort(-result.importances_mean)
     return {
         "features": [str(X.columns[i]) for i in order],
