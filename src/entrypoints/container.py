@@ -21,6 +21,7 @@ from automl_core.services.datasets import DatasetService
 from automl_core.services.models import ModelService
 from automl_core.services.node_cache import NodeCache
 from automl_core.services.previews import PreviewService
+from automl_core.services.reuse import BranchReuse
 from automl_core.services.runs import RunService
 from automl_core.services.supervisor import RunSupervisor
 from automl_core.services.workflows import WorkflowService
@@ -153,6 +154,7 @@ class Container(containers.DeclarativeContainer):
     run_service = providers.Singleton(RunService, uow.provider, clock)
     model_service = providers.Singleton(ModelService, uow.provider, blobs, predictor)
     preview_service = providers.Singleton(PreviewService, uow.provider, blobs, previewer, node_cache)
+    branch_reuse = providers.Singleton(BranchReuse, node_cache)
     supervisor = providers.Singleton(
         RunSupervisor,
         uow.provider,
@@ -164,4 +166,5 @@ class Container(containers.DeclarativeContainer):
         replica_id=settings.provided.replica_id,
         lease_s=settings.provided.lease_s,
         run_timeout_s=settings.provided.run_timeout_s,
+        reuse=branch_reuse,
     )

@@ -113,7 +113,13 @@ def build_container(url: str, data_dir: Path, executor: Executor, **settings: An
     container.executor.override(providers.Object(executor))
     container.supervisor.override(
         providers.Singleton(
-            RunSupervisor, container.uow.provider, container.blobs, container.executor, container.clock, poll_s=0.05
+            RunSupervisor,
+            container.uow.provider,
+            container.blobs,
+            container.executor,
+            container.clock,
+            poll_s=0.05,
+            reuse=container.branch_reuse,
         )
     )
     return container

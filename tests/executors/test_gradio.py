@@ -18,6 +18,7 @@ from adapters.executors.contract import (
     table,
 )
 from adapters.executors.gradio_space import GradioSpaceExecutor
+from adapters.executors.preview_contract import PreviewerContract
 from automl_core.execution import CompletedEvent, FailedEvent, ProgressEvent, TrialEvent
 
 
@@ -67,4 +68,12 @@ async def test_cancel_frees_the_space_for_the_next_job(space_url: str, tmp_path:
         final = (await collect(executor, quick, timeout=60))[-1]
         assert isinstance(final, CompletedEvent), final
     finally:
+        await executor.close()
+
+
+class TestGradioPreviews(PreviewerContract):
+    @pytest.fixture
+    async def previewer(self, space_url: str):
+        executor = GradioSpaceExecutor(space_url, token="hf_test_token", wake_timeout_s=10, read_timeout_s=30)
+        yield executor
         await executor.close()

@@ -1,4 +1,4 @@
-"""The Gradio worker (a Hugging Face Space): the `execute` and `predict` APIs the API calls, and a small UI.
+"""The Gradio worker (a Hugging Face Space): the `execute`, `preview` and `predict` APIs the API calls, and a UI.
 
 API (`api_name="execute"`), a generator so progress streams:
   inputs  request JSON (an ExecutionRequest, plus optional `"files": [dataset ids]` naming the
@@ -14,6 +14,11 @@ API (`api_name="predict"`):
           SHA-256 and rows) and the model's skops file, or null to use the model this Space holds.
   outputs an answer JSON (PredictAnswer): the predictions, or a problem — `missing_artifact` asks
           the caller to send the file; rows that do not fit name their row and column.
+
+API (`api_name="preview"`):
+  inputs  a step preview request JSON (automl_core.previews.PreviewRequest, plus `"files": [dataset
+          ids]` naming the uploaded Parquet files in order) and those files.
+  outputs the outcome JSON: a `preview` (the table) or a `failed` naming the node.
 
 `python -m automl_worker.space space-dist [DIR]` assembles a folder pushable to a Space as is.
 """
@@ -44,8 +49,10 @@ from automl_core.execution import (
     decode_request,
     encode_event,
 )
+from automl_core.previews import PreviewFailure, PreviewRequest, encode_outcome
 from automl_core.workflow import Edge, Graph, Node
 from automl_worker import engine, serving
+from automl_worker import preview as step_preview
 from automl_worker.errors import EngineCancelled, EngineError
 
 WORKER_DIR = Path(__file__).resolve().parents[1]
@@ -122,6 +129,21 @@ def execute(request_json: str, files: list[str] | None) -> Iterator[tuple[str, l
                 yield encode_event(event).decode(), None
     finally:
         stop.set()
+
+
+def preview(request_json: str, files: list[str] | None) -> str:
+    """One step preview (`automl_core.previews`): the request names its uploaded files in `files`."""
+    try:
+        request = msgspec.json.decode(request_json, type=PreviewRequest)
+        named = msgspec.json.decode(request_json, type=_Envelope).files or []
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return encode_outcome(PreviewFailure(message=f"not a preview request: {exc}")).decode()
+    paths = [Path(f) for f in files or []]
+    if len(named) != len(paths):
+        return encode_outcome(
+            PreviewFailure(message=f"`files` names {len(named)} datasets, {len(paths)} came")
+        ).decode()
+    return encode_outcome(step_preview.outcome(request, dict(zip(named, paths, strict=True)))).decode()
 
 
 def predict(request_json: str, artifact: str | None) -> str:
@@ -231,6 +253,18 @@ def build_app() -> gr.Blocks:
             artifacts = gr.File(label="Artifacts (skops)", file_count="multiple")
             gr.Button("Execute").click(
                 execute, [request, files], [event, artifacts], api_name="execute", concurrency_id="engine"
+            )
+            preview_request = gr.Textbox(label="Step preview request (JSON)", lines=4)
+            preview_files = gr.File(label="Datasets for the preview (Parquet)", file_count="multiple", type="filepath")
+            preview_answer = gr.Textbox(label="Step preview (JSON)")
+            # Its own group too: a preview is answered while a run trains.
+            gr.Button("Preview").click(
+                preview,
+                [preview_request, preview_files],
+                preview_answer,
+                api_name="preview",
+                concurrency_id="preview",
+                concurrency_limit=1,
             )
             predict_request = gr.Textbox(label="Prediction request (JSON)", lines=4)
             model_file = gr.File(label="Model (skops), only when the Space asks for it", type="filepath")

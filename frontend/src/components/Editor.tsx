@@ -8,6 +8,7 @@ import { fromApi, graphKey, groupIssues, indexCatalog, TEMPLATES, type FlowEdge,
 import type { Catalog, Dataset, Run, Workflow } from "@/lib/types";
 import { DND_TYPE, Palette } from "./editor/Palette";
 import { Inspector } from "./editor/Inspector";
+import { PreviewPanel } from "./editor/PreviewPanel";
 import { ProblemsButton } from "./editor/Problems";
 import { SAVE_LABELS, useAutosave } from "./editor/useAutosave";
 import { useGraphEdits } from "./editor/useGraphEdits";
@@ -198,6 +199,7 @@ function Canvas({ workflow, catalog, datasets }: { workflow: Workflow; catalog: 
               </div>
             )}
           </div>
+          <PreviewPanel nodes={nodes} edges={edges} index={index} />
         </div>
         <Inspector
           nodes={nodes}

@@ -216,3 +216,20 @@ export interface AuthConfig {
   google: boolean;
   google_client_id?: string | null;
 }
+
+export interface PreviewColumn {
+  name: string;
+  dtype: string;
+}
+
+/** `POST /workflows/preview`: the table flowing out of one step. */
+export interface StepPreview {
+  node_id: string;
+  kind: "rows" | "predictions";
+  columns: PreviewColumn[];
+  rows: unknown[][];
+  total_rows: number;
+  split: { train: number; test: number; folds?: number } | null;
+  cached: boolean;
+  log: string[];
+}

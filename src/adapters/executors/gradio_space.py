@@ -29,6 +29,7 @@ import httpx
 import msgspec
 
 from adapters.executors.jobs import Job, JobTable
+from automl_core.errors import Unavailable
 from automl_core.execution import (
     CompletedEvent,
     ExecutionEvent,
@@ -38,6 +39,7 @@ from automl_core.execution import (
     decode_event,
 )
 from automl_core.ports import JobHandle
+from automl_core.previews import PreviewRequest, PreviewResult, decode_outcome, raise_failure
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 """Queue full (503), and what a sleeping or restarting Space answers through its proxy."""
@@ -136,6 +138,20 @@ class GradioSpaceExecutor:
             {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
             for name, path in zip(names, paths, strict=True)
         ]
+
+    async def preview(self, request: PreviewRequest, datasets: Mapping[str, Path]) -> PreviewResult:
+        """A step preview on the Space's `preview` endpoint (its own queue: it never waits behind a run)."""
+        try:
+            files = await self.upload({f"{ident}.parquet": path for ident, path in datasets.items()}, "the dataset")
+            envelope = {**msgspec.to_builtins(request), "files": list(datasets)}
+            outputs = await self.call("preview", [json.dumps(envelope), files], "preview the step")
+            return raise_failure(decode_outcome(outputs[0] if isinstance(outputs[0], str) else ""))
+        except SpaceError as exc:
+            raise Unavailable(str(exc)) from None
+        except msgspec.DecodeError as exc:
+            raise Unavailable(f"the Space's preview answer can't be read: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"could not reach the Space at {self.space_url} to preview: {exc}") from None
 
     async def call(self, api_name: str, data: list[Any], what: str) -> list[Any]:
         """One call of a (non-streaming) endpoint of the Space: its outputs, or SpaceError saying why not."""

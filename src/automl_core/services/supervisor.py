@@ -36,7 +36,8 @@ from automl_core.models import ModelRecord, Provenance
 from automl_core.ports import BlobStore, Clock, Executor, JobHandle
 from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
 from automl_core.services import UowFactory
-from automl_core.workflow import content_hash
+from automl_core.services.reuse import BranchReuse, Reuse
+from automl_core.workflow import Graph, content_hash
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class RunSupervisor:
         replica_id: str | None = None,
         lease_s: float = 30.0,
         max_attempts: int = MAX_ATTEMPTS,
+        reuse: BranchReuse | None = None,
     ) -> None:
         """`run_timeout_s` stops and fails a run that takes longer, whatever its executor does.
 
@@ -86,6 +88,9 @@ class RunSupervisor:
         self.lease_s = lease_s
         self.heartbeat_s = lease_s / 3
         self.max_attempts = max_attempts
+        self.reuse = reuse
+        """Re-run only the branches whose content changed (None: train every branch every time)."""
+        self._reuse: dict[str, Reuse] = {}
         self.active: dict[str, asyncio.Task[None]] = {}
         self._owners: dict[str, str] = {}
         self._last_heartbeat = -math.inf
@@ -191,6 +196,7 @@ class RunSupervisor:
     def _forget(self, run_id: str, _task: object = None) -> None:
         self.active.pop(run_id, None)
         self._owners.pop(run_id, None)
+        self._reuse.pop(run_id, None)
 
     async def _drive(self, run: Run) -> None:
         try:
@@ -202,8 +208,12 @@ class RunSupervisor:
                 files: dict[str, Path] = {
                     ident: await stack.enter_async_context(self.blobs.as_file(key)) for ident, key in keys.items()
                 }
+                workflow = await self._plan_reuse(run)
+                if workflow is None:
+                    await self._store_result(run, ExecutionResult(branches=[]))
+                    return
                 request = ExecutionRequest(
-                    run_id=run.id, workflow=run.snapshot, dataset_hashes=run.dataset_hashes, seed=run.seed
+                    run_id=run.id, workflow=workflow, dataset_hashes=run.dataset_hashes, seed=run.seed
                 )
                 handle = await self.executor.submit(request, files)
                 await self._follow(run, handle)
@@ -214,6 +224,15 @@ class RunSupervisor:
         except Exception as exc:
             log.exception("run %s failed in the supervisor", run.id)
             await self._finish(run, RunStatus.FAILED, error=RunError(message=f"{type(exc).__name__}: {exc}"))
+
+    async def _plan_reuse(self, run: Run) -> Graph | None:
+        """The workflow left to train once cached branches are taken out; None when nothing is left."""
+        if self.reuse is None:
+            return run.snapshot
+        plan = self._reuse[run.id] = await self.reuse.plan(run)
+        if plan.found:
+            await self._write_progress(run, Progress(0.0, "reusing unchanged branches"), plan.log_lines(run.snapshot))
+        return None if plan.nothing_to_train else plan.remaining
 
     async def _follow(self, run: Run, handle: JobHandle) -> None:
         """Follow the job to its end; it is stopped if the run is cancelled, times out, or this task is
@@ -288,6 +307,9 @@ class RunSupervisor:
         return True
 
     async def _store_result(self, run: Run, result: ExecutionResult) -> None:
+        plan = self._reuse.get(run.id)
+        if plan is not None:
+            result = plan.merged(run.snapshot, result)
         artifacts = {b.node_id: await self.blobs.put_stream(_once(b.artifact)) for b in result.branches}
         now = self.clock.now()
         async with self.uow() as uow:
@@ -339,6 +361,11 @@ class RunSupervisor:
             await uow.runs.set_outcome(run.id, results, None)
             await uow.runs.set_progress(run.id, Progress(1.0, "done"), result.log)
             await uow.commit()
+        if plan is not None and self.reuse is not None:
+            try:
+                await self.reuse.remember(run, plan, result)
+            except Exception:  # a cache that cannot be written only means the next run trains again
+                log.exception("run %s: could not cache its branch results", run.id)
 
     async def _finish(self, run: Run, status: RunStatus, error: RunError | None = None) -> None:
         """End the attempt this supervisor drives; a no-op if the run already ended or was taken back."""
