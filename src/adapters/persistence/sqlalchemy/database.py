@@ -8,11 +8,14 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
+from automl_core.errors import Unavailable
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+DATABASE_UNAVAILABLE = "the database is unavailable; try again shortly"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -50,6 +53,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _unavailable_when_disconnected(context: ExceptionContext) -> None:
+    """A refused or dropped connection is the database being down, not a bug in the request: it is
+    raised as `Unavailable` (503, try again), not left to surface as a 500. A failed pre-ping is left
+    alone, so the pool can still replace a stale connection with a fresh one."""
+    if context.is_pre_ping:
+        return
+    if context.is_disconnect or isinstance(context.original_exception, OSError | TimeoutError):
+        raise Unavailable(DATABASE_UNAVAILABLE) from context.original_exception
+
+
+def _connect_or_unavailable(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """The driver's connect, with a refused or cut connection raised as `Unavailable` (drivers raise
+    plain `OSError`s here, which SQLAlchemy passes through without its error events)."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except (OSError, TimeoutError) as exc:
+        raise Unavailable(DATABASE_UNAVAILABLE) from exc
+
+
 def async_url(url: str) -> URL:
     """The URL with an async driver: hosts hand out `postgres://…?sslmode=require` or plain
     `sqlite:///…`; an explicit driver (`postgresql+psycopg://`) is kept as given."""
@@ -79,6 +101,8 @@ class SqlDatabase:
         else:
             engine_options.setdefault("pool_pre_ping", True)
         self.engine: AsyncEngine = create_async_engine(self.url, **engine_options)
+        event.listen(self.engine.sync_engine, "handle_error", _unavailable_when_disconnected)
+        event.listen(self.engine.sync_engine, "do_connect", _connect_or_unavailable)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
