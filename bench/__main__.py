@@ -26,6 +26,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "overhead": ("bench.overhead", "Platform overhead: run wall time minus engine time"),
     "api": ("bench.api_load", "API throughput vs a bare Litestar app"),
     "ingestion": ("bench.ingestion", "Upload ingestion vs polars.read_csv"),
+    "predict": ("bench.predict_latency", "Predict latency per Predictor adapter vs in the API process (before)"),
     "validation": ("bench.validation_scaling", "Validation time per node (linear growth → ratios near 1)"),
     "dask": ("bench.dask_trials", "AutoML trials per budget on a Dask cluster: 1 vs 2 local workers"),
 }

@@ -1,9 +1,13 @@
 """Fixtures shared across test packages."""
 
 import asyncio
+import importlib.abc
+import importlib.machinery
 import os
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from types import ModuleType
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +15,22 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+class RefuseWorkerImports(importlib.abc.MetaPathFinder):
+    """In the API-only run the worker package is on the path (the project installs as one) but must never
+    be imported: doing so fails loudly. Its model libraries are simply not installed there."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname.partition(".")[0] == "automl_worker":
+            raise ImportError(f"the API imported {fullname!r}, which only the worker may use", name=fullname)
+        return None
+
+
+if os.environ.get("AUTOML_TEST_WORKER_URL"):
+    sys.meta_path.insert(0, RefuseWorkerImports())
 
 
 async def _admin(url: str, statement: str) -> None:

@@ -229,7 +229,7 @@ def _check_node_columns(node: Node, schema: DatasetSchema) -> list[Issue]:
 
 def _unknown_columns(node: Node, field: str, schema: DatasetSchema) -> list[Issue]:
     value = node.params.get(field)
-    if not isinstance(value, list):
+    if not isinstance(value, list) or not value:
         return []
     known = {c.name for c in schema.columns}
     return [

@@ -2,13 +2,15 @@
 
 One app per database for the session (start-up migrates, the supervisor runs in the app's loop); each
 test signs in its own fresh user, so tests share the app without seeing each other's data. Runs train
-for real: the executor is the in-memory one driving the worker engine in-process.
+for real: the executor is the in-memory one driving the worker engine in-process, or with
+AUTOML_TEST_WORKER_URL set the real Gradio worker (the API-only run of tests/test_api_without_worker.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -23,7 +25,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from litestar.types import Receive, Scope, Send
 
+from adapters.executors.gradio_space import GradioSpaceExecutor
 from adapters.memory import MemoryExecutor
+from adapters.prediction.gradio_space import GradioSpacePredictor
 from automl_core.execution import ExecutionEvent, ExecutionRequest
 from automl_core.ports import Executor, JobHandle, StepPreviewer
 from automl_core.previews import PreviewRequest, PreviewResult
@@ -62,7 +66,15 @@ class FromAddress:
         await self.app(scope, receive, send)
 
 
-def real_engine() -> MemoryExecutor:
+WORKER_URL = os.environ.get("AUTOML_TEST_WORKER_URL")
+"""Set (to a running Gradio worker) by tests/test_api_without_worker.py: the suite then runs in an API
+installed without the worker extra, training and predicting on that worker, and imports no model library."""
+
+
+def real_engine() -> Executor:
+    """The real engine: driven in-process, or (API-only mode) on the Gradio worker at WORKER_URL."""
+    if WORKER_URL:
+        return GradioSpaceExecutor(WORKER_URL, wake_timeout_s=30, read_timeout_s=60)
     from automl_worker.engine import run
     from automl_worker.preview import outcome
 
@@ -111,6 +123,11 @@ class SwitchableExecutor:
 def build_container(url: str, data_dir: Path, executor: Executor, **settings: Any) -> Container:
     container = Container(settings=Settings(data_dir=data_dir, database_url=url, executor="memory", **settings))
     container.executor.override(providers.Object(executor))
+    if WORKER_URL:
+        space = getattr(executor, "default", executor)
+        if not isinstance(space, GradioSpaceExecutor):
+            space = GradioSpaceExecutor(WORKER_URL, wake_timeout_s=30, read_timeout_s=60)
+        container.predictor.override(providers.Singleton(GradioSpacePredictor, space, container.blobs))
     container.supervisor.override(
         providers.Singleton(
             RunSupervisor,
@@ -236,7 +253,7 @@ def database_urls(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     return url
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+@pytest.fixture(scope="session", params=["sqlite"] if WORKER_URL else ["sqlite", "postgres"])
 def api(
     request: pytest.FixtureRequest, database_urls: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Api]:

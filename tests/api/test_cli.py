@@ -8,7 +8,11 @@ import msgspec
 import pytest
 
 from entrypoints.cli import main
-from tests.api.conftest import TITANIC, titanic_graph
+from tests.api.conftest import TITANIC, WORKER_URL, titanic_graph
+
+pytestmark = pytest.mark.skipif(
+    WORKER_URL is not None, reason="`automl run` trains in the terminal's process: it needs the worker extra"
+)
 
 
 def _run(*argv: str) -> int:

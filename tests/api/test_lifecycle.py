@@ -8,11 +8,12 @@ from pathlib import Path
 from litestar.testing import TestClient
 
 from adapters.memory import MemoryExecutor
+from automl_core.ports import Executor
 from entrypoints.http import create_app
 from tests.api.conftest import BASE_URL, FromAddress, User, build_container, real_engine, titanic_graph
 
 
-def _client(url: str, data_dir: Path, executor: MemoryExecutor) -> TestClient[FromAddress]:
+def _client(url: str, data_dir: Path, executor: Executor) -> TestClient[FromAddress]:
     app = create_app(build_container(url, data_dir, executor))
     return TestClient(FromAddress(app, "127.0.0.1"), base_url=BASE_URL)  # type: ignore[arg-type]
 

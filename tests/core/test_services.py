@@ -144,8 +144,14 @@ async def test_ad_hoc_graphs_run_as_new_workflows(uow, dataset):
 
 
 class EchoPredictor:
-    async def predict(self, artifact, rows):
-        return Predictions(predictions=[artifact.read_bytes().decode()] * len(rows))
+    """Answers with the artifact's bytes, read from the blob store by key as a real predictor does."""
+
+    def __init__(self, blobs):
+        self.blobs = blobs
+
+    async def predict(self, artifact_key, rows):
+        artifact = b"".join([chunk async for chunk in self.blobs.open(artifact_key)])
+        return Predictions(predictions=[artifact.decode()] * len(rows))
 
 
 async def test_supervisor_runs_stores_models_and_predicts(uow, dataset):
@@ -166,7 +172,7 @@ async def test_supervisor_runs_stores_models_and_predicts(uow, dataset):
     [result] = done.results
     assert result.node_id == "model" and result.model_id
 
-    models = ModelService(uow, blobs, EchoPredictor())
+    models = ModelService(uow, blobs, EchoPredictor(blobs))
     model = await models.get(ALICE, result.model_id)
     assert model.provenance.dataset_hash == "h1" and model.provenance.workflow == wf.id
     with pytest.raises(NotFound):

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 
 from automl_core.errors import Conflict, InvalidInput, NotFound
 from automl_core.ids import new_id
-from automl_core.ports import Clock, Page
+from automl_core.ports import Clock, Page, UnitOfWork
 from automl_core.runs import Run, RunStatus
 from automl_core.services import UowFactory
-from automl_core.services.workflows import schemas_for
+from automl_core.services.workflows import owned_datasets
 from automl_core.validation import runnable_issues, validate, validate_against_schemas
-from automl_core.workflow import Graph, Workflow, dataset_ids
+from automl_core.workflow import Graph, Workflow
 
 DEFAULT_SEED = 42
 CANCEL_ATTEMPTS = 5
@@ -26,34 +26,13 @@ class RunService:
     async def execute(self, owner_id: str, workflow_id: str, seed: int = DEFAULT_SEED) -> Run:
         """Queue a run of the saved workflow as it is now; InvalidInput lists every issue if it can't run."""
         async with self.uow() as uow:
-            workflow = await uow.workflows.get(owner_id, workflow_id)
-            graph = workflow.graph
-            issues = validate(graph) + runnable_issues(graph)
-            schemas = await schemas_for(uow, owner_id, graph)
-            issues += validate_against_schemas(graph, schemas)
-            if issues:
-                raise InvalidInput("the workflow cannot run as it is", issues)
-            hashes = {}
-            for ident in dataset_ids(graph):
-                hashes[ident] = (await uow.datasets.get(owner_id, ident)).content_hash
-            run = Run(
-                id=new_id(),
-                owner_id=owner_id,
-                workflow_id=workflow.id,
-                snapshot=graph,
-                dataset_hashes=hashes,
-                seed=seed,
-                created_at=self.clock.now(),
-            )
+            run = await self._admit(uow, owner_id, await uow.workflows.get(owner_id, workflow_id), seed)
             await uow.runs.add(run)
             await uow.commit()
         return run
 
     async def execute_graph(self, owner_id: str, graph: Graph, name: str | None, seed: int = DEFAULT_SEED) -> Run:
         """An unsaved graph runs as a new workflow, so the run and its models have a home."""
-        issues = validate(graph) + runnable_issues(graph)
-        if issues:
-            raise InvalidInput("the workflow cannot run as it is", issues)
         now = self.clock.now()
         workflow = Workflow(
             id=new_id(),
@@ -64,13 +43,29 @@ class RunService:
             updated_at=now,
         )
         async with self.uow() as uow:
-            schemas = await schemas_for(uow, owner_id, graph)
-            issues = validate_against_schemas(graph, schemas)
-            if issues:
-                raise InvalidInput("the workflow cannot run as it is", issues)
+            run = await self._admit(uow, owner_id, workflow, seed)
             await uow.workflows.add(workflow)
+            await uow.runs.add(run)
             await uow.commit()
-        return await self.execute(owner_id, workflow.id, seed)
+        return run
+
+    async def _admit(self, uow: UnitOfWork, owner_id: str, workflow: Workflow, seed: int) -> Run:
+        """Validate the graph once, against the owner's datasets read once, and return its queued run."""
+        graph = workflow.graph
+        issues = validate(graph) + runnable_issues(graph)
+        datasets = await owned_datasets(uow, owner_id, graph)
+        issues += validate_against_schemas(graph, {ident: d.schema() for ident, d in datasets.items()})
+        if issues:
+            raise InvalidInput("the workflow cannot run as it is", issues)
+        return Run(
+            id=new_id(),
+            owner_id=owner_id,
+            workflow_id=workflow.id,
+            snapshot=graph,
+            dataset_hashes={ident: d.content_hash for ident, d in datasets.items()},
+            seed=seed,
+            created_at=self.clock.now(),
+        )
 
     async def get(self, owner_id: str, run_id: str) -> Run:
         async with self.uow() as uow:

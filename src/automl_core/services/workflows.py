@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from automl_core.datasets import DatasetSchema
+from automl_core.datasets import Dataset, DatasetSchema
 from automl_core.errors import Conflict, NotFound
 from automl_core.ids import new_id
 from automl_core.issues import Issue
@@ -18,15 +18,20 @@ from automl_core.validation import parse_graph, validate, validate_against_schem
 from automl_core.workflow import Graph, Workflow, dataset_ids
 
 
-async def schemas_for(uow: UnitOfWork, owner_id: str, graph: Graph) -> dict[str, DatasetSchema]:
-    """The schemas of the owner's datasets the graph names; others' datasets stay unknown."""
+async def owned_datasets(uow: UnitOfWork, owner_id: str, graph: Graph) -> dict[str, Dataset]:
+    """The owner's datasets the graph names; others' datasets stay unknown."""
     found = {}
     for ident in dataset_ids(graph):
         try:
-            found[ident] = (await uow.datasets.get(owner_id, ident)).schema()
+            found[ident] = await uow.datasets.get(owner_id, ident)
         except NotFound:
             continue
     return found
+
+
+async def schemas_for(uow: UnitOfWork, owner_id: str, graph: Graph) -> dict[str, DatasetSchema]:
+    """The schemas of the owner's datasets the graph names; others' datasets stay unknown."""
+    return {ident: d.schema() for ident, d in (await owned_datasets(uow, owner_id, graph)).items()}
 
 
 class WorkflowService:

@@ -1,0 +1,150 @@
+"""Predict latency per Predictor adapter: 1 row and 10k rows, against today's in-process figure.
+
+One logistic-regression pipeline (trained by the real engine on the executor contract's table) is
+stored as a blob; each adapter predicts with it where its models live: the warm local process, the
+Gradio worker (`automl worker` in a subprocess on loopback), a Dask LocalCluster (one worker). The
+first call ships the artifact (reported as `first_ms`); the figure is the median of the warm calls.
+The baseline is what the API did before prediction moved out: `automl_worker.artifacts.predict` in
+the API's own process (through a thread, as the old adapter ran it), model already loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from adapters.blobs import FilesystemBlobStore
+from adapters.executors.contract import DATASET_ID, LOGISTIC, graph, request, table
+from automl_core.ports import Predictor
+from bench._server import ROOT, free_port
+
+Call = Callable[[list[dict[str, Any]]], Awaitable[object]]
+
+
+def rows(n: int, seed: int = 0) -> list[dict[str, Any]]:
+    rnd = random.Random(seed)
+    return [
+        {"x": rnd.gauss(0, 1), "z": rnd.gauss(0, 1), "colour": rnd.choice(["red", "green", "blue"])} for _ in range(n)
+    ]
+
+
+async def timed(call: Call, batch: list[dict[str, Any]], repeat: int) -> tuple[float, float]:
+    """(first call ms, median of the next `repeat` calls ms)."""
+    started = time.perf_counter()
+    await call(batch)
+    first = (time.perf_counter() - started) * 1000
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        await call(batch)
+        times.append((time.perf_counter() - started) * 1000)
+    return first, statistics.median(times)
+
+
+@contextlib.contextmanager
+def gradio_worker() -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
+    env["GRADIO_ANALYTICS_ENABLED"] = "False"
+    with tempfile.TemporaryFile() as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "from entrypoints.cli import main; main(['worker'])"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            import httpx
+
+            deadline = time.monotonic() + 120
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"http://127.0.0.1:{port}/gradio_api/info", timeout=2).status_code == 200:
+                        break
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"the Gradio worker did not start: {log.read()[-2000:]!r}")
+                time.sleep(0.3)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            worker.terminate()
+            worker.wait(30)
+
+
+@contextlib.asynccontextmanager
+async def predictors(blobs: FilesystemBlobStore, space_url: str, scheduler: str) -> AsyncIterator[dict[str, Predictor]]:
+    from adapters.executors.dask import DaskExecutor
+    from adapters.executors.gradio_space import GradioSpaceExecutor
+    from adapters.prediction import WarmProcessPredictor
+    from adapters.prediction.dask import DaskPredictor
+    from adapters.prediction.gradio_space import GradioSpacePredictor
+
+    local = WarmProcessPredictor(blobs)
+    space = GradioSpaceExecutor(space_url, read_timeout_s=120)
+    dask = DaskExecutor(scheduler)
+    try:
+        yield {
+            "warm local process": local,
+            "Gradio worker (loopback)": GradioSpacePredictor(space, blobs),
+            "Dask (LocalCluster, 1 worker)": DaskPredictor(dask, blobs),
+        }
+    finally:
+        await local.close()
+        await space.close()
+        await dask.close()
+
+
+async def measure(folder: Path, space_url: str, scheduler: str, smoke: bool) -> list[dict[str, Any]]:
+    from automl_worker import artifacts
+    from automl_worker.engine import run
+
+    data = folder / "train.parquet"
+    table(2000).write_parquet(data)
+    artifact = run(request("bench", graph(LOGISTIC)), {DATASET_ID: data}, lambda _: None).branches[0].artifact
+    blobs = FilesystemBlobStore(folder / "blobs")
+    (folder / "model.skops").write_bytes(artifact)
+    key = (await blobs.put_file(folder / "model.skops")).key
+    sizes = [(1, 5 if smoke else 30), (10_000, 1 if smoke else 5)]
+
+    async def in_process(batch: list[dict[str, Any]]) -> object:
+        return await asyncio.to_thread(artifacts.predict, artifact, batch)
+
+    calls: dict[str, Call] = {"in the API process (before)": in_process}
+    results: list[dict[str, Any]] = []
+    async with predictors(blobs, space_url, scheduler) as chosen:
+        for name, predictor in chosen.items():
+            calls[name] = lambda batch, p=predictor: p.predict(key, batch)  # type: ignore[misc]
+        baseline: dict[int, float] = {}
+        for name, call in calls.items():
+            for n, repeat in sizes:
+                first, median = await timed(call, rows(n), repeat)
+                baseline.setdefault(n, median)
+                results.append(
+                    {
+                        "predictor": name,
+                        "rows": n,
+                        "first_ms": round(first, 1),
+                        "ms": round(median, 1),
+                        "vs_in_process": round(median / baseline[n], 2),
+                    }
+                )
+    return results
+
+
+def run(smoke: bool = False) -> list[dict[str, Any]]:
+    from distributed import LocalCluster
+
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-predict-") as folder,
+        gradio_worker() as space_url,
+        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None, processes=True) as cluster,
+    ):
+        return asyncio.run(measure(Path(folder), space_url, cluster.scheduler_address, smoke))
