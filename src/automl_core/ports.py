@@ -262,6 +262,16 @@ class Predictor(Protocol):
 
 
 @runtime_checkable
+class ArtifactVerifier(Protocol):
+    """Checks a model artifact an executor sent, on the worker's side, before it is stored: it must load
+    with the engine's allowlist (the classes the catalog's nodes write), as prediction will load it."""
+
+    async def refusal(self, artifact: bytes) -> str | None:
+        """Why the artifact is refused, or None when it is one this engine could have written."""
+        ...
+
+
+@runtime_checkable
 class IdentityProvider(Protocol):
     async def identity_from_id_token(self, id_token: str) -> Identity:
         """Verify signature, issuer, audience and expiry; raise Unauthorized otherwise."""

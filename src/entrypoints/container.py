@@ -10,6 +10,7 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 from itsdangerous import URLSafeTimedSerializer
 
+from adapters.artifact_check import WorkerProcessVerifier
 from adapters.auth import GoogleIdentityProvider, JwtTokenService, load_or_create_secret
 from adapters.blobs import DatabaseBlobStore, FilesystemBlobStore
 from adapters.clock import SystemClock
@@ -106,7 +107,7 @@ def _flow_signer(secret: str) -> URLSafeTimedSerializer:
 
 async def close(container: Container) -> None:
     """Release what the chosen adapters hold open: processes or HTTP clients, the DB pool."""
-    for adapter in (container.predictor(), container.executor()):
+    for adapter in (container.predictor(), container.executor(), container.artifact_verifier()):
         closer = getattr(adapter, "close", None)
         if closer is not None:
             await closer()
@@ -143,6 +144,7 @@ class Container(containers.DeclarativeContainer):
     )
     previewer = providers.Callable(_previewer, executor)
     node_cache = providers.Singleton(NodeCache, uow.provider, blobs, clock, settings.provided.cache_bytes)
+    artifact_verifier = providers.Singleton(WorkerProcessVerifier)
     secret = providers.Singleton(_secret, settings)
     tokens = providers.Singleton(JwtTokenService, secret, clock)
     google = providers.Singleton(_google, settings)
@@ -167,4 +169,5 @@ class Container(containers.DeclarativeContainer):
         lease_s=settings.provided.lease_s,
         run_timeout_s=settings.provided.run_timeout_s,
         reuse=branch_reuse,
+        verifier=artifact_verifier,
     )

@@ -137,6 +137,7 @@ def build_container(url: str, data_dir: Path, executor: Executor, **settings: An
             container.clock,
             poll_s=0.05,
             reuse=container.branch_reuse,
+            verifier=container.artifact_verifier,
         )
     )
     return container

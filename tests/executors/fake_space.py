@@ -33,6 +33,8 @@ class Behaviour:
     stream: str = "ok"
     """ok | drop | garbage | silent | heartbeats | error | bare_error | unknown"""
     authorised_token: str | None = None
+    artifact: bytes | None = None
+    """The bytes served as every model file (a hostile artifact); by default a placeholder."""
 
 
 @dataclass
@@ -89,7 +91,7 @@ def build(behaviour: Behaviour, record: Record) -> Starlette:
     async def file(request: Request) -> Response:
         if denied := refused(request):
             return denied
-        return Response(f"skops:{request.path_params['path']}".encode())
+        return Response(behaviour.artifact or f"skops:{request.path_params['path']}".encode())
 
     async def _events(kind: str, body: dict[str, object], base: str) -> AsyncIterator[str]:
         try:

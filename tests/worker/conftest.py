@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ import pytest
 
 from automl_core.execution import ExecutionRequest
 from automl_core.workflow import Edge, Graph, Node
+from automl_worker import allowlist
 
 DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 if not DATASETS.is_dir():
@@ -55,3 +59,10 @@ def request(graph: Graph, seed: int = 0, **kwargs: Any) -> ExecutionRequest:
 
 def dataset(target: str | None, dataset_id: str = "ds", **params: Any) -> tuple[str, str, dict[str, Any]]:
     return ("data", "dataset", {"dataset_id": dataset_id, **({"target": target} if target else {}), **params})
+
+
+def classes_in(artifact: bytes) -> set[str]:
+    """The classes a file asks skops to build (the allowlist's own reading of the schema)."""
+    schema = json.loads(zipfile.ZipFile(io.BytesIO(artifact)).read("schema.json"))
+    built = allowlist._BUILDS_CLASS
+    return {f"{n['__module__']}.{n['__class__']}" for n in allowlist._nodes(schema) if n["__loader__"] in built}

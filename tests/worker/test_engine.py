@@ -14,13 +14,13 @@ from sklearn.preprocessing import FunctionTransformer
 from automl_core.catalog import CATALOG, NODE_TYPES, PLOTS
 from automl_core.execution import LogEvent
 from automl_core.workflow import Edge, Graph, Node
-from automl_worker import artifacts
+from automl_worker import allowlist, artifacts
 from automl_worker.data import Table
 from automl_worker.engine import load_data, plan_rows, run
 from automl_worker.errors import EngineCancelled, EngineError, PredictionError
 from automl_worker.fitting import Context
 
-from .conftest import chain, dataset, read_csv, request
+from .conftest import chain, classes_in, dataset, read_csv, request
 
 CLASSIFICATION_PLOTS = {"plots": [p for p in PLOTS if p not in {"actual_vs_predicted", "residuals", "cluster_sizes"}]}
 
@@ -49,10 +49,15 @@ def test_every_model_family_trains_side_by_side(
     result = execute(side_by_side(target, families), {"ds": tables(name, 300)})
     assert {b.node_id for b in result.branches} == set(families)
     key = "accuracy" if task == "binary" else "r2"
+    rows = read_csv(name).head(5).to_dicts()
     for branch in result.branches:
         assert branch.task == task
         assert branch.metrics[key] > (0.6 if task == "binary" else 0.3), branch.node_id
         assert artifacts.load(branch.artifact)[1].algorithm == branch.node_id  # every type it holds is trusted
+        assert len(artifacts.predict(branch.artifact, rows).predictions) == 5
+        # Its classes are on its own family's list (plus what every pipeline and the scale node hold).
+        own = {*allowlist.MODEL_CLASSES[branch.node_id], *allowlist.ALWAYS_CLASSES}
+        assert classes_in(branch.artifact) <= own | set(allowlist.PREPROCESS_CLASSES["scale"]), branch.node_id
 
 
 def side_by_side(target: str, families: list[str]) -> Graph:

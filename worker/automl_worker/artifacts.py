@@ -1,7 +1,9 @@
 """Model artifacts: skops files (never pickles) holding the fitted pipeline and what it needs to predict.
 
-Loading trusts an explicit allowlist: the types our engine writes, checked against what the file
-declares, so a file carrying anything else is refused before it is built.
+Loading trusts an explicit, closed allowlist (`automl_worker.allowlist`: the classes the catalog's
+nodes write), checked against what the file declares before anything is imported or built. The same
+check runs when an artifact arrives from an executor (`verify`, asked by the API through its
+`ArtifactVerifier` port) and whenever a model is loaded to predict.
 """
 
 from __future__ import annotations
@@ -18,26 +20,10 @@ import numpy as np
 import skops.io as sio
 
 from automl_core.models import Predictions
+from automl_worker.allowlist import UntrustedArtifact, audit
 from automl_worker.data import frame_from_rows
 
 FORMAT = "automl-worker/1"
-TRUSTED_PREFIXES = ("sklearn.",)
-"""A partial is trusted as a wrapper only: the function it wraps must itself pass this list."""
-TRUSTED_TYPES = frozenset(
-    {
-        "automl_worker.transforms.signed_log1p",
-        "automl_worker.transforms.signed_sqrt",
-        "builtins.slice",
-        "functools.partial",
-        "numpy.dtype",
-        "numpy.float64",
-        "numpy.int64",
-        "numpy.ndarray",
-        "numpy.random.mtrand.RandomState",
-        "scipy.sparse._csr.csr_matrix",
-        "scipy.special._ufuncs.expit",
-    }
-)
 LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "pandas", "optuna")
 
 
@@ -69,25 +55,30 @@ def dump(pipeline: Any, info: ModelInfo) -> bytes:
     return sio.dumps(bundle, compression=zipfile.ZIP_DEFLATED)
 
 
-def trusted_types(data: bytes) -> list[str]:
-    """The file's non-default types, if all of them are on our allowlist."""
-    declared = sio.get_untrusted_types(data=data)
-    refused = [t for t in declared if t not in TRUSTED_TYPES and not t.startswith(TRUSTED_PREFIXES)]
-    if refused:
-        raise ArtifactError(f"artifact holds types this engine does not trust: {', '.join(sorted(refused))}")
-    return declared
-
-
 def load(data: bytes) -> tuple[Any, ModelInfo]:
+    """The pipeline and its description; ArtifactError for anything off the allowlist or unreadable."""
     try:
-        bundle = sio.loads(data, trusted=trusted_types(data))
-    except ArtifactError:
-        raise
+        audit(data)
+        # Every type it names passed `audit`; skops re-checks them against its own defaults as well.
+        bundle = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+    except UntrustedArtifact as exc:
+        raise ArtifactError(str(exc)) from None
     except Exception as exc:
-        raise ArtifactError(f"not a readable skops artifact: {exc}") from exc
-    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
+        raise ArtifactError(f"not a readable skops artifact: {type(exc).__name__}: {exc}") from None
+    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT or not isinstance(bundle.get("info"), dict):
         raise ArtifactError("not an artifact written by this engine")
-    return bundle["pipeline"], msgspec.convert(bundle["info"], ModelInfo)
+    try:
+        info = msgspec.convert(bundle["info"], ModelInfo)
+    except msgspec.ValidationError as exc:
+        raise ArtifactError(f"the artifact's model description is not valid: {exc}") from None
+    if not hasattr(bundle["pipeline"], "predict"):
+        raise ArtifactError("the artifact holds no model that predicts")
+    return bundle["pipeline"], info
+
+
+def verify(data: bytes) -> None:
+    """Check an artifact on arrival exactly as prediction will load it (ArtifactError if refused)."""
+    load(data)
 
 
 @functools.lru_cache(maxsize=8)

@@ -25,7 +25,7 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.feature_selection import SelectKBest, f_classif, f_regression
+from sklearn.feature_selection import SelectKBest
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression, Ridge, RidgeClassifier
 from sklearn.naive_bayes import GaussianNB
@@ -50,7 +50,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from automl_core.catalog import CATALOG, task_family
 from automl_core.workflow import Node
 from automl_worker.errors import EngineError
-from automl_worker.transforms import signed_log1p, signed_sqrt
+from automl_worker.transforms import anova_f, regression_f, signed_log1p, signed_sqrt
 
 AUTO_MAX_CATEGORIES = 20
 NAN_NATIVE = frozenset({"hist_gradient_boosting"})
@@ -171,7 +171,7 @@ def transformer_for(node: Node, X: pd.DataFrame, task: str) -> Any | None:
     if kind == "select_k_best":
         if task_family(task) == "clustering":
             raise EngineError("select k best ranks features against a target; clustering has none", node.id)
-        score = f_classif if task_family(task) == "classification" else f_regression
+        score = anova_f if task_family(task) == "classification" else regression_f
         return _pandas(SelectKBest(score, k=min(int(p["k"]), X.shape[1])))
     if kind == "pca":
         limit = min(X.shape)

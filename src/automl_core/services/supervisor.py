@@ -33,7 +33,7 @@ from automl_core.execution import (
 )
 from automl_core.ids import new_id
 from automl_core.models import ModelRecord, Provenance
-from automl_core.ports import BlobStore, Clock, Executor, JobHandle
+from automl_core.ports import ArtifactVerifier, BlobStore, Clock, Executor, JobHandle
 from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
 from automl_core.services import UowFactory
 from automl_core.services.reuse import BranchReuse, Reuse
@@ -67,6 +67,7 @@ class RunSupervisor:
         lease_s: float = 30.0,
         max_attempts: int = MAX_ATTEMPTS,
         reuse: BranchReuse | None = None,
+        verifier: ArtifactVerifier | None = None,
     ) -> None:
         """`run_timeout_s` stops and fails a run that takes longer, whatever its executor does.
 
@@ -74,6 +75,9 @@ class RunSupervisor:
         and a process restarting under the same id takes back at once the runs its previous life held
         (a random one is drawn when not given). `lease_s` is how long a claim outlives its last renewal:
         the time a dead replica's runs wait before another replica picks them up.
+
+        `verifier` checks every model artifact an executor sends before it is stored (the container
+        always gives one); without it artifacts are stored as sent, for tests of the bookkeeping alone.
         """
         self.uow = uow
         self.blobs = blobs
@@ -91,6 +95,7 @@ class RunSupervisor:
         self.reuse = reuse
         """Re-run only the branches whose content changed (None: train every branch every time)."""
         self._reuse: dict[str, Reuse] = {}
+        self.verifier = verifier
         self.active: dict[str, asyncio.Task[None]] = {}
         self._owners: dict[str, str] = {}
         self._last_heartbeat = -math.inf
@@ -306,7 +311,22 @@ class RunSupervisor:
             await uow.commit()
         return True
 
+    async def _refused_artifact(self, result: ExecutionResult) -> RunError | None:
+        """The first model file the worker's side would not load: nothing a worker sends may run code."""
+        if self.verifier is None:
+            return None
+        for branch in result.branches:
+            reason = await self.verifier.refusal(branch.artifact)
+            if reason is not None:
+                message = f"the model file trained by node `{branch.node_id}` was refused: {reason}"
+                return RunError(message=message, node_id=branch.node_id)
+        return None
+
     async def _store_result(self, run: Run, result: ExecutionResult) -> None:
+        if (refused := await self._refused_artifact(result)) is not None:
+            log.warning("run %s: %s", run.id, refused.message)
+            await self._finish(run, RunStatus.FAILED, error=refused)
+            return
         plan = self._reuse.get(run.id)
         if plan is not None:
             result = plan.merged(run.snapshot, result)
