@@ -16,9 +16,21 @@ from concurrent.futures.process import BrokenProcessPool
 
 
 def _refusal(artifact: bytes) -> str | None:
-    """In the checking process: the worker's own loader says whether it would load the file."""
-    from automl_worker.artifacts import ArtifactError, verify
+    """In the checking process: the worker's own loader says whether it would load the file.
 
+    An API installed without the worker extra has no model library to build the file with; it still
+    reads it with the allowlist (standard library only), which is what stands between a file and code.
+    """
+    try:
+        from automl_worker.artifacts import ArtifactError, verify
+    except ModuleNotFoundError:
+        from automl_worker.allowlist import UntrustedArtifact, audit
+
+        try:
+            audit(artifact)
+        except UntrustedArtifact as exc:
+            return str(exc)
+        return None
     try:
         verify(artifact)
     except ArtifactError as exc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -101,3 +103,20 @@ async def test_a_fake_space_cannot_slip_a_model_file_past_the_check(
     assert status is RunStatus.FAILED and error.node_id == "model", error
     assert "assert_run_python_script_without_output" in error.message
     assert models == [] and not marker.exists()
+
+
+WITHOUT_MODEL_LIBRARIES = """
+import sys
+sys.modules.update({name: None for name in ("skops", "sklearn", "numpy", "scipy", "pandas")})
+from adapters.artifact_check import _refusal
+print(repr(_refusal(sys.stdin.buffer.read())))
+"""
+
+
+@pytest.mark.parametrize("case", ["partial_of_an_sklearn_helper", "zip_with_extra_members", "genuine"])
+def test_an_api_without_the_model_libraries_still_reads_files_with_the_allowlist(case: str, real: bytes) -> None:
+    data = real if case == "genuine" else HOSTILE[case](Path("/nonexistent"), real)
+    answer = subprocess.run(
+        [sys.executable, "-c", WITHOUT_MODEL_LIBRARIES], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    assert (answer.strip() == "None") is (case == "genuine"), answer
