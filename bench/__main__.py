@@ -28,6 +28,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "ingestion": ("bench.ingestion", "Upload ingestion vs polars.read_csv"),
     "predict": ("bench.predict_latency", "Predict latency per Predictor adapter vs in the API process (before)"),
     "validation": ("bench.validation_scaling", "Validation time per node (linear growth → ratios near 1)"),
+    "cache": ("bench.cache", "Content-keyed cache: re-run with one param changed; step preview cold vs warm"),
     "dask": ("bench.dask_trials", "AutoML trials per budget on a Dask cluster: 1 vs 2 local workers"),
 }
 

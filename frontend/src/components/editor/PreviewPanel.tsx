@@ -62,7 +62,7 @@ export function PreviewPanel({ nodes, edges, index }: Props) {
 function PreviewTable({ preview, stale = false }: { preview: StepPreview; stale?: boolean }) {
   return (
     <div className="table-wrap preview-table" style={{ opacity: stale ? 0.5 : 1 }}>
-      <table className="table" data-testid="preview-table">
+      <table className="table" data-testid="step-preview-table">
         <thead>
           <tr>
             {preview.columns.map((c) => (
