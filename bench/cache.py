@@ -12,6 +12,7 @@ the dataset step has started the worker's fork server (that start-up is reported
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from typing import Any
@@ -34,7 +35,7 @@ def graph(dataset_id: str, depth: int) -> dict[str, Any]:
         ("split", "split", {"test_size": 0.25}),
     ]
     nodes = [{"id": i, "type": t, "params": p} for i, t, p in steps]
-    edges = [{"id": f"e{k}", "source": a[0], "target": b[0]} for k, (a, b) in enumerate(zip(steps, steps[1:]))]
+    edges = [{"id": f"e{k}", "source": a[0], "target": b[0]} for k, (a, b) in enumerate(itertools.pairwise(steps))]
     models = {
         "ridge": ("model.ridge", {}),
         "tree": ("model.decision_tree", {"max_depth": depth}),
