@@ -13,6 +13,7 @@ from distributed import Client, LocalCluster, get_task_stream
 
 from adapters.executors.contract import DATASET_ID, LOGISTIC, ExecutorContract, collect, graph, request, table
 from adapters.executors.dask import DaskExecutor
+from adapters.executors.preview_contract import PreviewerContract
 from automl_core.execution import CompletedEvent, FailedEvent, LogEvent, ProgressEvent
 
 ENGINES = "tests.executors.dask_engines"
@@ -37,6 +38,14 @@ def scheduler(cluster: LocalCluster) -> str:
 class TestDaskExecutor(ExecutorContract):
     @pytest.fixture
     async def executor(self, scheduler: str):
+        executor = DaskExecutor(scheduler)
+        yield executor
+        await executor.close()
+
+
+class TestDaskPreviews(PreviewerContract):
+    @pytest.fixture
+    async def previewer(self, scheduler: str):
         executor = DaskExecutor(scheduler)
         yield executor
         await executor.close()

@@ -33,6 +33,7 @@ from distributed.scheduler import KilledWorker
 
 from adapters.executors.jobs import Job, JobTable
 from adapters.executors.local_child import _failure, load_engine
+from automl_core.errors import Unavailable
 from automl_core.execution import (
     TERMINAL_EVENTS,
     CompletedEvent,
@@ -45,6 +46,7 @@ from automl_core.execution import (
     encode_event,
 )
 from automl_core.ports import JobHandle
+from automl_core.previews import PreviewRequest, PreviewResult, decode_outcome, encode_outcome, raise_failure
 
 DEFAULT_ENGINE = "automl_worker.engine:run"
 POLL_S = 0.2
@@ -110,6 +112,20 @@ class DaskExecutor:
         if self._client is not None and self.scheduler_address is not None:
             await self._client.close()
             self._client = None
+
+    async def preview(self, request: PreviewRequest, datasets: Mapping[str, Path]) -> PreviewResult:
+        """A step preview as one task on the cluster (datasets travel as for a job)."""
+        data: dict[str, bytes | str] = {}
+        for ident, path in datasets.items():
+            data[ident] = str(path) if self.shared_storage else await asyncio.to_thread(path.read_bytes)
+        try:
+            client = await self._connected()
+            answer: bytes = await client.submit(preview_task, msgspec.json.encode(request), data, pure=False)
+        except (OSError, TimeoutError) as exc:
+            raise Unavailable(f"the Dask scheduler at {self.scheduler_address} cannot be reached: {exc}") from None
+        except Exception as exc:
+            raise Unavailable(f"the Dask preview task failed: {type(exc).__name__}: {exc}") from None
+        return raise_failure(decode_outcome(answer))
 
     async def client(self) -> Client:
         """The connected client (predictions run on the same cluster as the jobs)."""
@@ -192,6 +208,20 @@ class DaskTrials:
 
     def call(self, fn: Any, *args: Any) -> Any:
         return self.client.submit(fn, *args, pure=False).result()
+
+
+def preview_task(payload: bytes, datasets: dict[str, bytes | str]) -> bytes:
+    """On a Dask worker: one step preview (the worker package is imported there, never in the API)."""
+    from automl_worker.preview import outcome
+
+    request = msgspec.json.decode(payload, type=PreviewRequest)
+    with tempfile.TemporaryDirectory(prefix="automl-dask-preview-") as tmp:
+        paths: dict[str, Path] = {}
+        for i, (ident, data) in enumerate(datasets.items()):
+            paths[ident] = Path(data) if isinstance(data, str) else Path(tmp) / f"{i}.parquet"
+            if not isinstance(data, str):
+                paths[ident].write_bytes(data)
+        return encode_outcome(outcome(request, paths))
 
 
 def run_task(

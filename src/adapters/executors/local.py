@@ -69,6 +69,8 @@ class LocalProcessExecutor:
             ]
         )
         self._slots = asyncio.Semaphore(self.max_jobs)
+        # Previews have slots of their own: a preview never waits behind a long training run.
+        self._preview_slots = asyncio.Semaphore(self.max_jobs)
         # Waiting on a job's pipe blocks a thread, never the event loop; one per running job.
         self._readers = concurrent.futures.ThreadPoolExecutor(self.max_jobs, thread_name_prefix="local-job-reader")
         self._jobs = JobTable()
@@ -93,9 +95,9 @@ class LocalProcessExecutor:
         self._readers.shutdown(wait=False)
 
     async def preview(self, request: PreviewRequest, datasets: Mapping[str, Path]) -> PreviewResult:
-        """One step preview in its own process, sharing the training jobs' slots and limits."""
+        """One step preview in its own process, under the training jobs' limits but not in their queue."""
         payload = local_preview.payload_of(request, dict(datasets))
-        async with self._slots:
+        async with self._preview_slots:
             try:
                 async with asyncio.timeout(self.time_limit_s):
                     return raise_failure(await self._preview_process(payload))
