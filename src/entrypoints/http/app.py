@@ -32,6 +32,7 @@ from entrypoints.http.controllers.workflows import WorkflowController
 from entrypoints.http.csrf import OriginCheckMiddleware
 from entrypoints.http.dependencies import DEPENDENCIES
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.hooks import check_request
 from entrypoints.http.limits import rate_limits
 from entrypoints.http.static import frontend_router
 
@@ -86,6 +87,7 @@ def create_app(container: Container) -> Litestar:
         route_handlers=handlers,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=check_request,
         middleware=[*rate_limits(settings), OriginCheckMiddleware()],
         state=State({"container": container}),
         lifespan=[_lifespan],

@@ -81,6 +81,11 @@ def on_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response
     return response
 
 
+def on_recursion(_: Request[Any, Any, Any], _exc: RecursionError) -> Response[Any]:
+    """A body nested past what a decoder can follow (the request check refuses most before this)."""
+    return error_response(HTTP_422_UNPROCESSABLE_ENTITY, "the request body is nested too deeply")
+
+
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal server error")
@@ -90,5 +95,6 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     errors.DomainError: on_domain_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_exception,
+    RecursionError: on_recursion,
     Exception: on_unexpected,
 }

@@ -19,7 +19,6 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from automl_core.errors import Forbidden, Unauthorized
 from automl_core.users import Identity
 from entrypoints.http.dependencies import Auth, CurrentUser, FlowSigner, Google, SettingsDep
-from entrypoints.http.hooks import refuse_nul_characters
 from entrypoints.http.limits import SIGN_IN
 from entrypoints.http.schemas import AuthConfig, GoogleSignIn, LocalSignIn, UserOut
 from entrypoints.http.session import (
@@ -57,7 +56,6 @@ def _callback_url(request: Request[Any, Any, Any]) -> str:
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
-    before_request = staticmethod(refuse_nul_characters)
 
     @get("/config", summary="Which sign-in methods this server offers")
     async def config(self, settings: SettingsDep) -> AuthConfig:

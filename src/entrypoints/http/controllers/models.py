@@ -18,6 +18,7 @@ from litestar.response import Stream
 from automl_core.errors import InvalidInput, UnsupportedFormat
 from automl_core.issues import Issue
 from entrypoints.http.dependencies import CurrentUser, Models, SettingsDep
+from entrypoints.http.hooks import check_json_body
 from entrypoints.http.openapi import BINARY_FILE, form, with_request_body
 from entrypoints.http.params import Limit, Offset
 from entrypoints.http.schemas import ModelOut, ModelPage, PredictIn, PredictionsOut
@@ -62,6 +63,7 @@ async def _rows(request: Request[Any, Any, Any], settings: SettingsDep) -> list[
     if media_type == "application/json":
         try:
             body = await read_body(request, MAX_JSON_BYTES)
+            check_json_body(body)
             return msgspec.json.decode(body, type=PredictIn).rows
         except msgspec.DecodeError as exc:
             raise InvalidInput(

@@ -12,7 +12,6 @@ from automl_core.services.runs import DEFAULT_SEED
 from automl_core.validation import parse_graph
 from automl_core.workflow import Graph
 from entrypoints.http.dependencies import CurrentUser, Previews, Runs, Workflows
-from entrypoints.http.hooks import refuse_nul_characters
 from entrypoints.http.params import Limit, Offset
 from entrypoints.http.schemas import (
     ExecuteIn,
@@ -31,7 +30,6 @@ from entrypoints.http.schemas import (
 class WorkflowController(Controller):
     path = "/api/workflows"
     tags = ["workflows"]
-    before_request = staticmethod(refuse_nul_characters)
 
     @post("/", summary="Save a new workflow")
     async def create(self, data: JSONBody[WorkflowCreate], user: CurrentUser, workflows: Workflows) -> WorkflowOut:
