@@ -107,6 +107,16 @@ MODEL_CLASSES: dict[str, tuple[str, ...]] = {
         _LABEL_BINARIZER,
     ),
     "kmeans": ("sklearn.cluster._kmeans.KMeans",),
+    # Found with skops.io.get_untrusted_types on trained models; each booster is a model string or
+    # bytes the library parses itself (no Python objects inside).
+    "lightgbm": (
+        "lightgbm.sklearn.LGBMClassifier",
+        "lightgbm.sklearn.LGBMRegressor",
+        "lightgbm.basic.Booster",
+        _LABEL_ENCODER,
+    ),
+    "xgboost": ("xgboost.sklearn.XGBClassifier", "xgboost.sklearn.XGBRegressor", "xgboost.core.Booster"),
+    "catboost": ("catboost.core.CatBoostClassifier", "catboost.core.CatBoostRegressor"),
 }
 """Per model family: the estimator classes it fits and the fitted internals they hold."""
 
@@ -196,14 +206,19 @@ TYPES = frozenset(
 """Types a file may name as values (a dtype, a dict's key type); a type is never called with file data."""
 
 _CONTAINERS = {
-    "DictNode": frozenset({"builtins.dict", "sklearn.utils._bunch.Bunch"}),
+    # LightGBM keeps its validation scores in defaultdict(OrderedDict): plain mappings of numbers.
+    "DictNode": frozenset({"builtins.dict", "sklearn.utils._bunch.Bunch", "collections.OrderedDict"}),
+    "DefaultDictNode": frozenset({"collections.defaultdict"}),
+    # XGBoost's booster and CatBoost's model: each library's own binary model format.
+    "BytearrayNode": frozenset({"builtins.bytearray"}),
+    "BytesNode": frozenset({"builtins.bytes"}),
     "ListNode": frozenset({"builtins.list"}),
     "TupleNode": frozenset({"builtins.tuple"}),
     "SliceNode": frozenset({"builtins.slice"}),
     "JsonNode": frozenset({f"builtins.{t}" for t in (*_SCALARS, "NoneType")}),
     "DTypeNode": frozenset({"numpy.dtype"}),
     "NdArrayNode": frozenset({"numpy.ndarray"} | {t for t in TYPES if t.startswith("numpy.")}),
-    "TypeNode": TYPES,
+    "TypeNode": TYPES | {"collections.OrderedDict"},  # that defaultdict's factory, called with no arguments
 }
 _BUILDS_CLASS = frozenset({"ObjectNode", "TreeNode", "LossNode", "RandomStateNode", "RandomGeneratorNode"})
 """skops loaders that build an instance of the class named (so the class must be listed)."""

@@ -24,7 +24,7 @@ from automl_worker.allowlist import UntrustedArtifact, audit
 from automl_worker.data import frame_from_rows
 
 FORMAT = "automl-worker/1"
-LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "pandas", "optuna")
+LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "pandas", "optuna", "lightgbm", "xgboost-cpu", "catboost")
 
 
 class ArtifactError(ValueError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import importlib.util
 import math
 import threading
 import time
@@ -30,6 +31,7 @@ from sklearn.pipeline import Pipeline
 
 from automl_core.catalog import default_metric, task_family
 from automl_core.runs import LeaderboardEntry
+from automl_worker.boosting import LIBRARY_FAMILIES, NATIVE_ENCODING
 from automl_worker.budget import Clock, Cost, Plan, combined
 from automl_worker.evaluate import LOWER_IS_BETTER, Outcome, predict, score
 from automl_worker.fitting import Context
@@ -57,6 +59,9 @@ ENSEMBLE_ROUNDS = 30
 
 CLASSIFICATION_FAMILIES = (
     "hist_gradient_boosting",
+    "lightgbm",
+    "catboost",
+    "xgboost",
     "logistic_regression",
     "random_forest",
     "extra_trees",
@@ -64,7 +69,18 @@ CLASSIFICATION_FAMILIES = (
     "mlp",
     "svm",
 )
-REGRESSION_FAMILIES = ("hist_gradient_boosting", "ridge", "random_forest", "extra_trees", "knn", "mlp", "svm")
+REGRESSION_FAMILIES = (
+    "hist_gradient_boosting",
+    "lightgbm",
+    "catboost",
+    "xgboost",
+    "ridge",
+    "random_forest",
+    "extra_trees",
+    "knn",
+    "mlp",
+    "svm",
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +96,7 @@ class Candidate:
         params = dict(self.params)
         if native:
             params["categorical_features"] = native
-        model: Any = estimator(self.family, params, task, seed, n_jobs)
+        model: Any = estimator(self.family, params, task, seed, n_jobs, X.shape[1])
         if self.family == "ridge" and task_family(task) == "classification":
             model = CalibratedClassifierCV(model, cv=3)
         return Pipeline([*([("prep", prep)] if prep is not None else []), ("model", model)])
@@ -104,6 +120,8 @@ def _space(trial: optuna.Trial | optuna.trial.FixedTrial, family: str, classify:
             "max_features": s.suggest_float("hgb_max_features", 0.3, 1.0),
         }
         return Candidate(family, params, Prep(impute=False, encoding="native"))
+    if family in LIBRARY_FAMILIES:
+        return Candidate(family, _library_space(s, family), Prep(impute=False, encoding=NATIVE_ENCODING[family]))
     if family == "decision_tree":
         params = {
             "max_depth": s.suggest_int("dt_max_depth", 2, 30, log=True),
@@ -154,6 +172,35 @@ def _space(trial: optuna.Trial | optuna.trial.FixedTrial, family: str, classify:
     return Candidate(family, params, prep)
 
 
+def _library_space(s: optuna.Trial | optuna.trial.FixedTrial, family: str) -> dict[str, Any]:
+    """LightGBM, XGBoost, CatBoost: rounds are a ceiling, early stopping on a validation share picks the count."""
+    if family == "lightgbm":
+        return {
+            "learning_rate": s.suggest_float("lgbm_learning_rate", 0.01, 0.3, log=True),
+            "n_estimators": s.suggest_int("lgbm_n_estimators", 50, 1000, log=True),
+            "num_leaves": s.suggest_int("lgbm_num_leaves", 8, 256, log=True),
+            "min_child_samples": s.suggest_int("lgbm_min_child_samples", 3, 100, log=True),
+            "reg_lambda": s.suggest_float("lgbm_reg_lambda", 1e-6, 10.0, log=True),
+            "colsample_bytree": s.suggest_float("lgbm_colsample_bytree", 0.3, 1.0),
+        }
+    if family == "xgboost":
+        return {
+            "learning_rate": s.suggest_float("xgb_learning_rate", 0.01, 0.3, log=True),
+            "n_estimators": s.suggest_int("xgb_n_estimators", 50, 1000, log=True),
+            "max_depth": s.suggest_int("xgb_max_depth", 2, 10),
+            "min_child_weight": s.suggest_float("xgb_min_child_weight", 0.1, 20.0, log=True),
+            "subsample": s.suggest_float("xgb_subsample", 0.5, 1.0),
+            "colsample_bytree": s.suggest_float("xgb_colsample_bytree", 0.3, 1.0),
+            "reg_lambda": s.suggest_float("xgb_reg_lambda", 1e-3, 10.0, log=True),
+        }
+    return {
+        "learning_rate": s.suggest_float("cb_learning_rate", 0.02, 0.3, log=True),
+        "iterations": s.suggest_int("cb_iterations", 100, 1000, log=True),
+        "depth": s.suggest_int("cb_depth", 4, 8),
+        "l2_leaf_reg": s.suggest_float("cb_l2_leaf_reg", 1.0, 10.0, log=True),
+    }
+
+
 def _defaults(families: Sequence[str], classify: bool, n_features: int) -> list[dict[str, Any]]:
     """Hand-tuned starting points, strongest first: these run before TPE takes over."""
     sqrt_share = round(min(1.0, max(0.05, 1 / math.sqrt(max(n_features, 1)))), 3)
@@ -167,7 +214,17 @@ def _defaults(families: Sequence[str], classify: bool, n_features: int) -> list[
             "hgb_l2_regularization": 1e-6,
             "hgb_max_features": 1.0,
         },
+        {
+            "family": "lightgbm",
+            "lgbm_learning_rate": 0.05,
+            "lgbm_n_estimators": 500,
+            "lgbm_num_leaves": 31,
+            "lgbm_min_child_samples": 20,
+            "lgbm_reg_lambda": 1e-6,
+            "lgbm_colsample_bytree": 0.9,
+        },
         {"family": "logistic_regression", "logistic_regression_scale": "standard", "lr_C": 1.0},
+        {"family": "catboost", "cb_learning_rate": 0.08, "cb_iterations": 500, "cb_depth": 6, "cb_l2_leaf_reg": 3.0},
         {"family": "ridge", "ridge_scale": "standard", "ridge_alpha": 1.0},
         {
             "family": "random_forest",
@@ -190,6 +247,16 @@ def _defaults(families: Sequence[str], classify: bool, n_features: int) -> list[
             "hgb_l2_regularization": 0.1,
             "hgb_max_features": 0.8,
         },
+        {
+            "family": "xgboost",
+            "xgb_learning_rate": 0.1,
+            "xgb_n_estimators": 300,
+            "xgb_max_depth": 6,
+            "xgb_min_child_weight": 1.0,
+            "xgb_subsample": 0.9,
+            "xgb_colsample_bytree": 0.9,
+            "xgb_reg_lambda": 1.0,
+        },
         {"family": "knn", "knn_scale": "standard", "knn_n_neighbors": 15, "knn_weights": "distance"},
         {"family": "mlp", "mlp_scale": "quantile", "mlp_hidden_units": 128, "mlp_layers": 1, "mlp_alpha": 1e-4},
         {"family": "svm", "svm_scale": "standard", "svm_C": 1.0},
@@ -205,7 +272,12 @@ def families_for(task: str, asked: Sequence[str], n_rows: int) -> list[str]:
     if asked:
         return list(asked)
     found = CLASSIFICATION_FAMILIES if task_family(task) == "classification" else REGRESSION_FAMILIES
-    return [f for f in found if f != "svm" or n_rows <= SVM_ROWS]
+    return [f for f in found if (f != "svm" or n_rows <= SVM_ROWS) and (f not in LIBRARY_FAMILIES or installed(f))]
+
+
+def installed(family: str) -> bool:
+    """The boosting libraries come with the worker extra; a slimmer install searches without them."""
+    return importlib.util.find_spec(family) is not None
 
 
 @dataclass

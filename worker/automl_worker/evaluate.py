@@ -50,6 +50,7 @@ def predict(
     if hasattr(model, "predict_proba"):
         proba = np.zeros((len(X), n_classes))
         proba[:, seen] = model.predict_proba(X)
+        proba /= proba.sum(axis=1, keepdims=True)  # float32 libraries (XGBoost) sum to 1 only roughly
         return Outcome(rows, y, pred, proba=proba)
     raw = np.asarray(model.decision_function(X))  # type: ignore[attr-defined]
     scores = np.full((len(X), n_classes), -np.inf)

@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from automl_core.execution import ExecutionEvent, LogEvent
 from automl_core.workflow import Node
+from automl_worker.boosting import NATIVE_ENCODING
 from automl_worker.errors import EngineCancelled, EngineError
 from automl_worker.steps import (
     NAN_NATIVE,
@@ -132,11 +133,13 @@ def _say_encoded(ctx: Context, X: pd.DataFrame, node_id: str, how: str) -> None:
 def model_pipeline(node: Node, X: pd.DataFrame, task: str, ctx: Context) -> Pipeline:
     """Automatic preparation plus the node's estimator, unfitted."""
     family = node.type.removeprefix("model.")
-    prep, _ = auto_prep(X, Prep(impute=family not in NAN_NATIVE))
-    _say_encoded(ctx, X, node.id, "one-hot")
+    encoding = NATIVE_ENCODING.get(family, "onehot")
+    prep, native = auto_prep(X, Prep(impute=family not in NAN_NATIVE, encoding=encoding))
+    _say_encoded(ctx, X, node.id, "one-hot" if encoding == "onehot" else "as the library's own categories")
     if family not in NAN_NATIVE and X.isna().to_numpy().any():
         ctx.log("filled missing values with the column median (no imputer drawn)", node.id)
-    model = estimator(family, params_of(node), task, ctx.seed, ctx.n_jobs)
+    params = {**params_of(node), **({"categorical_features": native} if native else {})}
+    model = estimator(family, params, task, ctx.seed, ctx.n_jobs, X.shape[1])
     return Pipeline([*([("prep", prep)] if prep is not None else []), ("model", model)])
 
 

@@ -4,6 +4,7 @@ A fit in progress cannot be interrupted, and on a busy machine one boosting fit 
 its usual time, so a budget that only checks between fits is not kept. The iterative families are
 therefore fitted by `warm_start` in a few steps (boosting rounds, trees), checking the clock between
 steps: past the deadline the fit ends with fewer rounds or trees, a smaller but complete model.
+LightGBM, XGBoost and CatBoost check after every round (`boosting.fit`), with early stopping too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.pipeline import Pipeline
+
+from automl_worker import boosting
 
 STEPS = 6
 """Fits per model: few enough that warm-start overhead stays small, enough that an overrun is a sixth."""
@@ -44,6 +47,9 @@ def fit_until(pipeline: Pipeline, X: Any, y: Any, deadline: float | None) -> dic
     Returns None when the model is complete, else `{param: value}` it reached (its params say so too).
     """
     head = pipeline.steps[-1][1]
+    if boosting.is_library_model(head):
+        Xt = pipeline[:-1].fit_transform(X, y) if len(pipeline.steps) > 1 else X
+        return boosting.fit(head, Xt, y, deadline)
     param = growth_param(head)
     if deadline is None or param is None:
         pipeline.fit(X, y)

@@ -49,11 +49,13 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from automl_core.catalog import CATALOG, task_family
 from automl_core.workflow import Node
+from automl_worker import boosting
+from automl_worker.boosting import LIBRARY_FAMILIES
 from automl_worker.errors import EngineError
 from automl_worker.transforms import anova_f, regression_f, signed_log1p, signed_sqrt
 
 AUTO_MAX_CATEGORIES = 20
-NAN_NATIVE = frozenset({"hist_gradient_boosting"})
+NAN_NATIVE = frozenset({"hist_gradient_boosting", *LIBRARY_FAMILIES})
 """Families that take missing values as they are; every other one gets an imputer in front."""
 ROW_FILTERS = frozenset({"preprocess.remove_duplicates", "preprocess.remove_outliers"})
 WHOLE_TABLE = frozenset({"preprocess.select_k_best", "preprocess.pca"})
@@ -218,7 +220,8 @@ class Prep:
 
     impute: bool = True
     encoding: str = "onehot"
-    """onehot, ordinal, or native (ordinal codes an estimator treats as categories, missing kept)."""
+    """onehot, ordinal, native (ordinal codes an estimator treats as categories, missing kept), or codes
+    (integer codes, missing and unseen as -1, for CatBoost). Native and codes columns come first."""
     scale: str = "none"
 
 
@@ -233,6 +236,14 @@ def auto_prep(X: pd.DataFrame, prep: Prep) -> tuple[Any | None, list[str]]:
             )
         elif prep.encoding == "native":
             encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan, max_categories=250)
+        elif prep.encoding == "codes":
+            encoder = OrdinalEncoder(
+                handle_unknown="use_encoded_value",
+                unknown_value=-1,
+                encoded_missing_value=-1,
+                max_categories=250,
+                dtype=np.int64,
+            )
         else:
             encoder = OrdinalEncoder(
                 handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1, max_categories=250
@@ -252,13 +263,20 @@ def auto_prep(X: pd.DataFrame, prep: Prep) -> tuple[Any | None, list[str]]:
     if not parts:
         return None, []
     step = _pandas(ColumnTransformer(parts, remainder="passthrough", verbose_feature_names_out=False))
-    return step, categorical if prep.encoding == "native" else []
+    return step, categorical if prep.encoding in ("native", "codes") else []
 
 
-def estimator(family: str, params: dict[str, Any], task: str, seed: int, n_jobs: int) -> BaseEstimator:
-    """A scikit-learn estimator from catalog-named params (AutoML adds a few of its own)."""
+def estimator(
+    family: str, params: dict[str, Any], task: str, seed: int, n_jobs: int, n_columns: int = 0
+) -> BaseEstimator:
+    """A scikit-learn estimator from catalog-named params (AutoML adds a few of its own).
+
+    `params["categorical_features"]` names the leading native category columns of `n_columns` inputs."""
     classify = task_family(task) == "classification"
     p = params
+    if family in LIBRARY_FAMILIES:
+        native = len(p.get("categorical_features") or [])
+        return boosting.estimator(family, p, classify, seed, native, n_columns)  # type: ignore[no-any-return]
     if family == "kmeans":
         return KMeans(n_clusters=p["n_clusters"], random_state=p.get("seed", seed), n_init="auto")
     if family == "logistic_regression":
