@@ -68,7 +68,7 @@ test("sign in, upload, build, validate, run, inspect, predict", { timeout: RUN_T
     const datasetNode = page.locator(`[data-node-id="${d}"]`);
     await datasetNode.getByTestId("node-issue").filter({ hasText: /target/i }).waitFor();
     assert.equal(await datasetNode.getAttribute("data-invalid"), "true");
-    await page.getByTestId("node-issues").locator('[data-code="missing_target"]').waitFor();
+    await page.getByTestId("param-form").locator('[data-code="missing_target"]').waitFor();
     await snap("canvas-missing-target");
 
     await page.getByTestId("column-select-target").selectOption("survived");

@@ -27,12 +27,16 @@ def task_family(task: str) -> TaskFamily:
 
 
 class Port(msgspec.Struct, frozen=True):
-    """A handle on a node. `accepts` lists the kinds an input takes; an output has one kind."""
+    """A handle on a node. `accepts` lists the kinds an input takes; an output has one kind.
+
+    `multiple`: the input takes several edges (Evaluate and Visualize compare several models).
+    """
 
     name: str
     kind: PortKind
     label: str = ""
     accepts: tuple[PortKind, ...] = ()
+    multiple: bool = False
 
     def takes(self, kind: str) -> bool:
         return kind in (self.accepts or (self.kind,))
@@ -442,7 +446,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
         "evaluate",
         "Evaluate",
         "Scores a trained model on held-out rows (or across folds).",
-        (Port("model", "model", "Model"),),
+        (Port("model", "model", "Models", multiple=True),),
         (Port("evaluation", "evaluation", "Evaluation"),),
         (
             Param(
@@ -458,8 +462,8 @@ NODE_TYPES: tuple[NodeType, ...] = (
         "visualize",
         "visualize",
         "Visualize",
-        "Plots of a model's behaviour: confusion matrix, curves, importances, residuals.",
-        (Port("input", "evaluation", "Evaluation or model", ("evaluation", "model")),),
+        "Plots of models' behaviour: confusion matrix, curves, importances, residuals; several models overlay.",
+        (Port("input", "evaluation", "Evaluations or models", ("evaluation", "model"), multiple=True),),
         (),
         (
             Param(
@@ -474,6 +478,76 @@ NODE_TYPES: tuple[NodeType, ...] = (
 )
 
 CATALOG: dict[str, NodeType] = {t.type: t for t in NODE_TYPES}
+
+METRIC_LABELS: dict[str, str] = {
+    "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced accuracy",
+    "precision_macro": "Precision (macro)",
+    "recall_macro": "Recall (macro)",
+    "f1_macro": "F1 (macro)",
+    "f1_weighted": "F1 (weighted)",
+    "roc_auc": "ROC AUC",
+    "log_loss": "Log loss",
+    "rmse": "RMSE",
+    "mae": "Mean absolute error",
+    "r2": "R²",
+    "mape": "Mean absolute % error",
+    "silhouette": "Silhouette",
+    "davies_bouldin": "Davies–Bouldin index",
+    "calinski_harabasz": "Calinski–Harabasz index",
+}
+"""How people name each metric; the UI shows these, never the keys."""
+
+CHOICE_LABELS: dict[str, str] = {
+    **METRIC_LABELS,
+    **{name: CATALOG[f"model.{name}"].label for name in MODEL_FAMILIES},
+    "confusion_matrix": "Confusion matrix",
+    "roc_curve": "ROC curve",
+    "pr_curve": "Precision–recall curve",
+    "calibration": "Calibration curve",
+    "feature_importance": "Feature importance",
+    "actual_vs_predicted": "Actual vs predicted",
+    "residuals": "Residuals",
+    "learning_curve": "Learning curve",
+    "cluster_sizes": "Cluster sizes",
+    "auto": "Automatic",
+    "binary": "Binary classification",
+    "multiclass": "Multiclass classification",
+    "regression": "Regression",
+    "clustering": "Clustering",
+    "mean": "Mean",
+    "median": "Median",
+    "most_frequent": "Most frequent value",
+    "constant": "A constant",
+    "standard": "Standardise (mean 0, sd 1)",
+    "minmax": "Min–max to [0, 1]",
+    "robust": "Robust (median, IQR)",
+    "maxabs": "Max absolute to [-1, 1]",
+    "iqr": "Interquartile range",
+    "zscore": "z-score",
+    "log1p": "log(1 + x)",
+    "sqrt": "Square root",
+    "yeo-johnson": "Yeo–Johnson",
+    "quantile": "Quantile (to normal)",
+    "holdout": "Hold-out test rows",
+    "kfold": "k-fold cross-validation",
+    "none": "None",
+    "balanced": "Balanced",
+    "log2": "log₂ of the features",
+    "all": "All features",
+    "rbf": "RBF",
+    "linear": "Linear",
+    "poly": "Polynomial",
+    "sigmoid": "Sigmoid",
+    "scale": "Scale",
+    "uniform": "Uniform",
+    "distance": "By distance",
+}
+"""A label for every choice a parameter offers (checked by a test), so forms speak plainly."""
+
+
+def choice_label(value: str) -> str:
+    return CHOICE_LABELS.get(value, value.replace("_", " ").capitalize())
 
 
 def node_type(type_name: str) -> NodeType | None:

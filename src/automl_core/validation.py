@@ -22,6 +22,7 @@ from automl_core.catalog import (
     NodeType,
     Param,
     Port,
+    choice_label,
     node_type,
     task_family,
 )
@@ -33,6 +34,12 @@ METRICS_BY_FAMILY = {
     "classification": frozenset(CLASSIFICATION_METRICS),
     "regression": frozenset(REGRESSION_METRICS),
     "clustering": frozenset(CLUSTERING_METRICS),
+}
+_TASKS = {
+    "binary": "binary classification",
+    "multiclass": "multiclass classification",
+    "regression": "regression",
+    "clustering": "clustering",
 }
 PLOTS_BY_FAMILY = {
     "classification": frozenset(
@@ -78,17 +85,45 @@ def validate_raw(raw: Any) -> list[Issue]:
 
 
 def validate(graph: Graph) -> list[Issue]:
-    """Structural, parameter and task checks that need no data."""
+    """Structural, parameter and task checks that need no data: every problem, each step's once."""
+    return _once(_validate(graph))
+
+
+def _once(issues: list[Issue]) -> list[Issue]:
+    """Drops repeats of one problem on one step (a message says it once)."""
+    seen: set[tuple[str | None, str | None, str]] = set()
+    kept = []
+    for i in issues:
+        key = (i.node_id, i.edge_id, i.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(i)
+    return kept
+
+
+_WANTS = {"data": "a data source", "model": "a model", "evaluation": "an Evaluate step or a model"}
+
+
+def _missing_input_message(port: Port) -> str:
+    return f"Connect {' or '.join(_WANTS[k] for k in (port.accepts or (port.kind,)))} to this step"
+
+
+def _label(node: Node) -> str:
+    spec = node_type(node.type)
+    return spec.label if spec else "an unknown step"
+
+
+def _validate(graph: Graph) -> list[Issue]:
     issues: list[Issue] = []
     nodes: dict[str, Node] = {}
     for n in graph.nodes:
         if n.id in nodes:
-            issues.append(Issue("duplicate_id", f"two nodes share the id {n.id!r}", node_id=n.id))
+            issues.append(Issue("duplicate_id", "two steps share one id", node_id=n.id))
             continue
         nodes[n.id] = n
         spec = node_type(n.type)
         if spec is None:
-            issues.append(Issue("unknown_type", f"unknown node type {n.type!r}", node_id=n.id, field="type"))
+            issues.append(Issue("unknown_type", "this kind of step no longer exists", node_id=n.id, field="type"))
         else:
             issues.extend(_check_params(n, spec))
     inputs, edge_issues = _check_edges(graph.edges, nodes)
@@ -97,27 +132,20 @@ def validate(graph: Graph) -> list[Issue]:
         spec = node_type(n.type)
         for port in spec.inputs if spec else ():
             if port.name not in inputs.get(n.id, {}):
-                issues.append(
-                    Issue(
-                        "missing_input",
-                        f"{spec.label if spec else n.type} needs an input on `{port.name}`",
-                        node_id=n.id,
-                        field=port.name,
-                    )
-                )
+                issues.append(Issue("missing_input", _missing_input_message(port), node_id=n.id, field=port.name))
     cyclic = _cycles(nodes, graph.edges)
     for members in cyclic:
-        names = ", ".join(members)
-        issues.extend(Issue("cycle", f"part of a cycle through {names}", node_id=m) for m in members)
-    if not cyclic:
-        issues.extend(_check_branches(nodes, inputs, declared_tasks(nodes.values())))
+        names = ", ".join(_label(nodes[m]) for m in members)
+        message = f"Part of a loop through {names}: remove one of its connections"
+        issues.extend(Issue("cycle", message, node_id=m) for m in members)
+    issues.extend(_check_branches(nodes, inputs, declared_tasks(nodes.values())))
     return issues
 
 
 def runnable_issues(graph: Graph) -> list[Issue]:
     """What stops an otherwise valid graph from being worth running."""
     if not any(is_trainable(n.type) for n in graph.nodes):
-        return [Issue("nothing_to_run", "add a model or AutoML node to train something")]
+        return [Issue("nothing_to_run", "Add a model or AutoML step to train something")]
     return []
 
 
@@ -136,10 +164,12 @@ def validate_against_schemas(graph: Graph, schemas: Mapping[str, DatasetSchema])
 
     Assumes `validate(graph)` ran; only adds what that step could not know.
     """
+    return _once(_against_schemas(graph, schemas))
+
+
+def _against_schemas(graph: Graph, schemas: Mapping[str, DatasetSchema]) -> list[Issue]:
     issues: list[Issue] = []
     nodes = {n.id: n for n in graph.nodes}
-    if _cycles(nodes, graph.edges):
-        return issues
     inputs, _ = _check_edges(graph.edges, nodes)
     roots = _roots(nodes, inputs)
     inferred: dict[str, str | None] = {}
@@ -150,7 +180,9 @@ def validate_against_schemas(graph: Graph, schemas: Mapping[str, DatasetSchema])
         schema = schemas.get(dataset_id) if isinstance(dataset_id, str) else None
         if schema is None:
             if isinstance(dataset_id, str) and dataset_id:
-                issues.append(Issue("unknown_dataset", "no such dataset", node_id=n.id, field="dataset_id"))
+                issues.append(
+                    Issue("unknown_dataset", "That dataset is gone: choose another", node_id=n.id, field="dataset_id")
+                )
             continue
         issues.extend(_check_dataset_columns(n, schema))
         target = n.params.get("target")
@@ -161,7 +193,7 @@ def validate_against_schemas(graph: Graph, schemas: Mapping[str, DatasetSchema])
             issues.append(
                 Issue(
                     "constant_target",
-                    f"target `{column.name}` has a single value: nothing to learn",
+                    f"The target {column.name} has a single value: nothing to learn",
                     node_id=n.id,
                     field="target",
                 )
@@ -175,7 +207,7 @@ def validate_against_schemas(graph: Graph, schemas: Mapping[str, DatasetSchema])
             issues.append(
                 Issue(
                     "task_mismatch",
-                    f"regression needs a numeric target; `{column.name}` is {column.dtype}",
+                    f"Regression needs a numeric target; {column.name} is {_DTYPES.get(column.dtype, column.dtype)}",
                     node_id=n.id,
                     field="task",
                 )
@@ -184,7 +216,7 @@ def validate_against_schemas(graph: Graph, schemas: Mapping[str, DatasetSchema])
             issues.append(
                 Issue(
                     "task_mismatch",
-                    f"binary classification needs two classes; `{column.name}` has {column.unique}",
+                    f"Binary classification needs two classes; {column.name} has {column.unique}",
                     node_id=n.id,
                     field="task",
                 )
@@ -211,7 +243,7 @@ def _check_dataset_columns(node: Node, schema: DatasetSchema) -> list[Issue]:
     issues = []
     target = node.params.get("target")
     if isinstance(target, str) and target and schema.column(target) is None:
-        issues.append(Issue("unknown_column", f"the dataset has no column `{target}`", node_id=node.id, field="target"))
+        issues.append(Issue("unknown_column", f"The dataset has no column {target}", node_id=node.id, field="target"))
     issues.extend(_unknown_columns(node, "features", schema))
     return issues
 
@@ -233,7 +265,7 @@ def _unknown_columns(node: Node, field: str, schema: DatasetSchema) -> list[Issu
         return []
     known = {c.name for c in schema.columns}
     return [
-        Issue("unknown_column", f"the dataset has no column `{c}`", node_id=node.id, field=field, column=c)
+        Issue("unknown_column", f"The dataset has no column {c}", node_id=node.id, field=field, column=c)
         for c in value
         if isinstance(c, str) and c not in known
     ]
@@ -242,11 +274,11 @@ def _unknown_columns(node: Node, field: str, schema: DatasetSchema) -> list[Issu
 def _check_params(node: Node, spec: NodeType) -> list[Issue]:
     issues = []
     if not isinstance(node.params, dict):
-        return [Issue("invalid_param", "params must be an object", node_id=node.id, field="params")]
+        return [Issue("invalid_param", "The settings of this step are unreadable", node_id=node.id, field="params")]
     for name in node.params:
         if spec.param(name) is None:
             issues.append(
-                Issue("unknown_param", f"{spec.label} has no parameter `{name}`", node_id=node.id, field=name)
+                Issue("unknown_param", f"{spec.label} has no setting {_human(name)}", node_id=node.id, field=name)
             )
     for p in spec.params:
         value = node.params.get(p.name, p.default)
@@ -260,34 +292,46 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_DTYPES = {"string": "text", "category": "categories", "bool": "true/false", "datetime": "dates"}
+
+
+def _human(name: str) -> str:
+    """A parameter's name as a person reads it (`time_budget_s` → "time budget (s)")."""
+    return name.removesuffix("_s").replace("_", " ") + (" (s)" if name.endswith("_s") else "")
+
+
 def _param_problem(p: Param, value: Any) -> tuple[str, str] | None:
     empty = value is None or value == "" or value == []
+    name = _human(p.name)
     if empty:
-        return ("missing_param", f"`{p.name}` is required") if p.required else None
+        if not p.required:
+            return None
+        return "missing_param", "Choose a dataset" if p.type == "dataset" else f"Set {name}"
     kind = p.type
     if kind == "int" or kind == "float":
         ok = _is_int(value) or (kind == "float" and isinstance(value, float) and math.isfinite(value))
         if not ok:
-            return "invalid_type", f"`{p.name}` must be {'an integer' if kind == 'int' else 'a number'}"
+            return "invalid_type", f"{name.capitalize()} must be {'a whole number' if kind == 'int' else 'a number'}"
         if p.min is not None and value < p.min:
-            return "out_of_range", f"`{p.name}` must be at least {p.min:g}"
+            return "out_of_range", f"{name.capitalize()} must be at least {p.min:g}"
         if p.max is not None and value > p.max:
-            return "out_of_range", f"`{p.name}` must be at most {p.max:g}"
+            return "out_of_range", f"{name.capitalize()} must be at most {p.max:g}"
         return None
     if kind == "bool":
-        return None if isinstance(value, bool) else ("invalid_type", f"`{p.name}` must be true or false")
+        return None if isinstance(value, bool) else ("invalid_type", f"{name.capitalize()} must be on or off")
     if kind in ("string", "column", "dataset"):
-        return None if isinstance(value, str) else ("invalid_type", f"`{p.name}` must be a string")
+        return None if isinstance(value, str) else ("invalid_type", f"{name.capitalize()} must be text")
     if kind == "choice":
         if not isinstance(value, str) or value not in (p.choices or ()):
-            return "invalid_choice", f"`{p.name}` must be one of {', '.join(p.choices or ())}"
+            options = ", ".join(choice_label(c) for c in p.choices or ())
+            return "invalid_choice", f"{name.capitalize()} must be one of {options}"
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return "invalid_type", f"`{p.name}` must be a list of strings"
+        return "invalid_type", f"{name.capitalize()} must be a list of names"
     if kind == "multichoice":
         bad = [v for v in value if v not in (p.choices or ())]
         if bad:
-            return "invalid_choice", f"`{p.name}` has unknown values: {', '.join(bad)}"
+            return "invalid_choice", f"{name.capitalize()} has unknown values: {', '.join(bad)}"
     return None
 
 
@@ -304,15 +348,15 @@ def _check_edges(edges: list[Edge], nodes: Mapping[str, Node]) -> tuple[dict[str
     seen: set[str] = set()
     for e in edges:
         if e.id in seen:
-            issues.append(Issue("duplicate_id", f"two edges share the id {e.id!r}", edge_id=e.id))
+            issues.append(Issue("duplicate_id", "two connections share one id", edge_id=e.id))
             continue
         seen.add(e.id)
         if e.source == e.target:
-            issues.append(Issue("self_loop", "an edge cannot join a node to itself", edge_id=e.id, node_id=e.source))
+            issues.append(Issue("self_loop", "A step cannot feed itself", edge_id=e.id, node_id=e.source))
             continue
         missing = [end for end in (e.source, e.target) if end not in nodes]
         if missing:
-            issues.append(Issue("dangling_edge", f"edge points at missing node {missing[0]!r}", edge_id=e.id))
+            issues.append(Issue("dangling_edge", "a connection leads to a step that is gone", edge_id=e.id))
             continue
         source_spec = CATALOG.get(nodes[e.source].type)
         target_spec = CATALOG.get(nodes[e.target].type)
@@ -327,7 +371,7 @@ def _check_edges(edges: list[Edge], nodes: Mapping[str, Node]) -> tuple[dict[str
             issues.append(
                 Issue(
                     "unknown_handle",
-                    f"{source_spec.label} has no output {e.source_handle!r}",
+                    f"{source_spec.label} has no such output",
                     edge_id=e.id,
                     node_id=e.source,
                 )
@@ -337,7 +381,7 @@ def _check_edges(edges: list[Edge], nodes: Mapping[str, Node]) -> tuple[dict[str
             issues.append(
                 Issue(
                     "unknown_handle",
-                    f"{target_spec.label} has no input {e.target_handle!r}",
+                    f"{target_spec.label} has no such input",
                     edge_id=e.id,
                     node_id=e.target,
                 )
@@ -347,24 +391,24 @@ def _check_edges(edges: list[Edge], nodes: Mapping[str, Node]) -> tuple[dict[str
             issues.append(
                 Issue(
                     "port_mismatch",
-                    f"{target_spec.label} takes {'/'.join(in_port.accepts or (in_port.kind,))}, "
-                    f"not {out_port.kind} from {source_spec.label}",
+                    f"{target_spec.label} cannot take {_WANTS[out_port.kind]} from {source_spec.label}: "
+                    f"connect {' or '.join(_WANTS[k] for k in (in_port.accepts or (in_port.kind,)))}",
                     edge_id=e.id,
                     node_id=e.target,
                 )
             )
             continue
-        if in_port.name in inputs[e.target]:
+        if in_port.name in inputs[e.target] and not in_port.multiple:
             issues.append(
                 Issue(
                     "too_many_inputs",
-                    f"{target_spec.label} takes one input on `{in_port.name}`",
+                    f"{target_spec.label} takes one {in_port.label.lower() or 'input'}: remove the extra connection",
                     edge_id=e.id,
                     node_id=e.target,
                 )
             )
             continue
-        inputs[e.target][in_port.name] = e.source
+        inputs[e.target].setdefault(in_port.name, e.source)
     return inputs, issues
 
 
@@ -425,16 +469,18 @@ def _cycles(nodes: Mapping[str, Node], edges: list[Edge]) -> list[list[str]]:
 
 
 def _roots(nodes: Mapping[str, Node], inputs: Mapping[str, dict[str, str]]) -> dict[str, str]:
-    """node id -> the id of the node at the top of its chain (memoised: linear time)."""
+    """node id -> the id of the node at the top of its chain (memoised: linear time; safe on loops)."""
     roots: dict[str, str] = {}
     for start in nodes:
-        trail = []
+        trail: list[str] = []
+        on_trail: set[str] = set()
         current = start
         while current not in roots:
             trail.append(current)
+            on_trail.add(current)
             parent = _parent(inputs, current)
-            if parent is None or parent not in nodes:
-                roots[current] = current
+            if parent is None or parent not in nodes or parent in on_trail:
+                roots[current] = current  # a loop's first inputs end the walk (the loop is reported)
                 break
             current = parent
         top = roots[current]
@@ -451,11 +497,15 @@ def _check_branches(
     splits: dict[str, int] = {}
 
     def split_count(node_id: str) -> int:
-        trail = []
+        trail: list[str] = []
+        on_trail: set[str] = set()
         current: str | None = node_id
-        while current is not None and current not in splits:
+        while current is not None and current not in splits and current not in on_trail:
             trail.append(current)
+            on_trail.add(current)
             current = _parent(inputs, current)
+        if current in on_trail:
+            current = None
         count = splits[current] if current is not None else 0
         for member in reversed(trail):
             count += nodes[member].type == "split"
@@ -464,10 +514,10 @@ def _check_branches(
 
     for n in nodes.values():
         if n.type == "split" and split_count(n.id) > 1:
-            issues.append(Issue("multiple_splits", "a branch can be split only once", node_id=n.id))
+            issues.append(Issue("multiple_splits", "A branch can be split only once", node_id=n.id))
         root = roots[n.id]
         if is_trainable(n.type) and root != n.id and nodes[root].type != "dataset":
-            issues.append(Issue("no_dataset", "no dataset upstream of this node", node_id=n.id))
+            issues.append(Issue("no_dataset", "Connect a dataset upstream of this step", node_id=n.id))
     issues.extend(_target_issues(nodes, roots))
     issues.extend(_task_issues(nodes, roots, tasks, inferred=False))
     return issues
@@ -491,7 +541,7 @@ def _target_issues(nodes: Mapping[str, Node], roots: Mapping[str, str]) -> list[
                 issues.append(
                     Issue(
                         "missing_target",
-                        f"choose the column to predict: {spec.label} needs a target",
+                        f"Choose the column to predict: {spec.label} needs a target",
                         node_id=root.id,
                         field="target",
                     )
@@ -500,7 +550,7 @@ def _target_issues(nodes: Mapping[str, Node], roots: Mapping[str, str]) -> list[
             issues.append(
                 Issue(
                     "clustering_with_target",
-                    f"{spec.label} learns without a target; clear the dataset's target or use another model",
+                    f"{spec.label} learns without a target: clear the dataset's target or use another model",
                     node_id=n.id,
                 )
             )
@@ -509,7 +559,7 @@ def _target_issues(nodes: Mapping[str, Node], roots: Mapping[str, str]) -> list[
             issues.append(
                 Issue(
                     "clustering_with_target",
-                    "clustering takes no target: clear the target or pick another task",
+                    "Clustering takes no target: clear the target or pick another task",
                     node_id=n.id,
                     field="target",
                 )
@@ -533,7 +583,7 @@ def _task_issues(
             issues.append(
                 Issue(
                     "task_mismatch",
-                    f"{spec.label} cannot learn {task}: {how} {task}",
+                    f"{spec.label} cannot learn {_TASKS[task]}: {how} {_TASKS[task]}",
                     node_id=n.id,
                     field="type",
                 )
@@ -552,7 +602,14 @@ def _choice_fits_task(node: Node, spec: NodeType, family: str, task: str) -> lis
         and metric != "auto"
         and metric not in METRICS_BY_FAMILY[family]
     ):
-        issues.append(Issue("task_mismatch", f"metric {metric} does not fit {task}", node_id=node.id, field="metric"))
+        issues.append(
+            Issue(
+                "task_mismatch",
+                f"{choice_label(metric)} does not fit {_TASKS[task]}",
+                node_id=node.id,
+                field="metric",
+            )
+        )
     families = node.params.get("families")
     if node.type == "automl" and isinstance(families, list):
         for name in families:
@@ -561,7 +618,7 @@ def _choice_fits_task(node: Node, spec: NodeType, family: str, task: str) -> lis
                 issues.append(
                     Issue(
                         "task_mismatch",
-                        f"{model.label} cannot learn {task}",
+                        f"{model.label} cannot learn {_TASKS[task]}",
                         node_id=node.id,
                         field="families",
                     )
@@ -574,7 +631,8 @@ def _choice_fits_task(node: Node, spec: NodeType, family: str, task: str) -> lis
                 issues.append(
                     Issue(
                         "task_mismatch",
-                        f"{', '.join(bad)} do not fit {task}",
+                        f"{', '.join(choice_label(b) for b in bad)} {'does' if len(bad) == 1 else 'do'} not fit "
+                        f"{_TASKS[task]}",
                         node_id=node.id,
                         field=field,
                     )

@@ -14,6 +14,8 @@ from typing import Any
 
 import msgspec
 
+from automl_core.catalog import node_type
+
 SCHEMA_VERSION = 1
 
 
@@ -27,6 +29,16 @@ class Node(msgspec.Struct, frozen=True):
     type: str
     params: dict[str, Any] = msgspec.field(default_factory=dict)
     position: Position = Position()
+
+    def __post_init__(self) -> None:
+        """A whole number sent as `60.0` (as many JSON clients send it) is the integer 60 for an int parameter."""
+        spec = node_type(self.type)
+        if spec is None or not isinstance(self.params, dict):
+            return
+        for p in spec.params:
+            value = self.params.get(p.name)
+            if p.type == "int" and isinstance(value, float) and value.is_integer():
+                self.params[p.name] = int(value)
 
 
 class Edge(msgspec.Struct, frozen=True):

@@ -68,3 +68,15 @@ def test_catalog_serialises_for_the_api():
     model = next(d for d in decoded if d["type"] == "model.random_forest")
     assert model["inputs"][0]["kind"] == "data" and model["outputs"][0]["kind"] == "model"
     assert {p["name"] for p in model["params"]} >= {"n_estimators", "max_depth"}
+
+
+def test_every_choice_has_a_plain_label():
+    from automl_core.catalog import CHOICE_LABELS, METRIC_LABELS, metrics_for
+
+    for spec in NODE_TYPES:
+        for p in spec.params:
+            for choice in p.choices or ():
+                assert choice in CHOICE_LABELS, (spec.type, p.name, choice)
+    for task in ("binary", "regression", "clustering"):
+        assert set(metrics_for(task)) <= set(METRIC_LABELS)
+    assert CHOICE_LABELS["roc_curve"] == "ROC curve" and CHOICE_LABELS["balanced_accuracy"] == "Balanced accuracy"

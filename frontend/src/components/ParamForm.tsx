@@ -39,7 +39,7 @@ function NumberInput({ p, value, onChange, invalid, id }: { p: ParamSpec; value:
   );
 }
 
-function MultiCheck({ options, value, onChange, label }: { options: string[]; value: unknown; onChange: (v: string[]) => void; label: string }) {
+function MultiCheck({ options, value, onChange, label, labels }: { options: string[]; value: unknown; onChange: (v: string[]) => void; label: string; labels?: Record<string, string> | null }) {
   const chosen = new Set(Array.isArray(value) ? (value as string[]) : []);
   if (!options.length) return <div className="muted small">Choose a dataset upstream to list its columns.</div>;
   return (
@@ -56,7 +56,7 @@ function MultiCheck({ options, value, onChange, label }: { options: string[]; va
               onChange(options.filter((x) => next.has(x)));
             }}
           />
-          {o}
+          {labels?.[o] ?? o}
         </label>
       ))}
     </div>
@@ -101,14 +101,14 @@ export function ParamForm({ spec, nodeId, params, issues, datasets, columnsFrom,
                 {!p.required && value === null && <option value="">—</option>}
                 {(p.choices ?? []).map((c) => (
                   <option key={c} value={c}>
-                    {c}
+                    {p.choice_labels?.[c] ?? c}
                   </option>
                 ))}
               </select>
             );
             break;
           case "multichoice":
-            control = <MultiCheck label={p.name} options={p.choices ?? []} value={value} onChange={(v) => onChange(p.name, v)} />;
+            control = <MultiCheck label={humanise(p.name)} labels={p.choice_labels} options={p.choices ?? []} value={value} onChange={(v) => onChange(p.name, v)} />;
             break;
           case "dataset":
             control = (
@@ -153,7 +153,7 @@ export function ParamForm({ spec, nodeId, params, issues, datasets, columnsFrom,
           case "columns":
             control = (
               <MultiCheck
-                label={p.name}
+                label={humanise(p.name)}
                 options={columns.filter((c) => spec.type !== "dataset" || c !== params.target)}
                 value={value}
                 onChange={(v) => onChange(p.name, v)}
@@ -187,7 +187,7 @@ export function ParamForm({ spec, nodeId, params, issues, datasets, columnsFrom,
               </span>
             )}
             {fieldIssues.map((i, k) => (
-              <span key={k} className="field-error" role="alert">
+              <span key={k} className="field-error" role="alert" data-code={i.code}>
                 {i.message}
               </span>
             ))}

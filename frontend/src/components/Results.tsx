@@ -1,6 +1,8 @@
 "use client";
 import Link from "next/link";
 import { useState } from "react";
+import { useCatalog } from "./hooks";
+import { OverlayCharts } from "./Overlay";
 import {
   Bar,
   BarChart,
@@ -26,7 +28,10 @@ import {
   confusionMatrix,
   featureImportance,
   higherIsBetter,
+  metricLabel,
   prCurves,
+  splitTimings,
+  zoomedDomain,
   residuals,
   rocCurves,
   thin,
@@ -38,17 +43,50 @@ import type { RunResult } from "@/lib/types";
 
 const PALETTE = ["#3b5bdb", "#e8590c", "#0ca678", "#ae3ec9", "#f59f00", "#1098ad", "#d6336c"];
 
-export function MetricCards({ metrics, best }: { metrics: Record<string, number>; best?: Set<string> }) {
-  const entries = Object.entries(metrics ?? {});
+/** The catalog's names for metrics ("Balanced accuracy"). */
+export function useMetricName(): (key: string) => string {
+  const labels = useCatalog().data?.metric_labels;
+  return (key) => metricLabel(key, labels);
+}
+
+/** The metric a result leads with: the one its node optimised, else its first. */
+export function headlineMetric(result: Pick<RunResult, "metrics" | "primary_metric">): string | undefined {
+  const { metrics } = splitTimings(result.metrics ?? {});
+  if (result.primary_metric && result.primary_metric in metrics) return result.primary_metric;
+  return Object.keys(metrics)[0];
+}
+
+export function MetricCards({ result }: { result: Pick<RunResult, "metrics" | "primary_metric" | "timings"> }) {
+  const name = useMetricName();
+  const { metrics, timings } = splitTimings(result.metrics ?? {}, result.timings);
+  const primary = headlineMetric(result);
+  const entries = Object.entries(metrics).sort(([a], [b]) => Number(b === primary) - Number(a === primary));
   if (!entries.length) return <div className="muted small">No metrics reported.</div>;
   return (
-    <div className="stats" data-testid="metric-cards">
-      {entries.map(([k, v]) => (
-        <div key={k} className={`stat ${best?.has(k) ? "best" : ""}`} data-testid={`metric-${k}`}>
-          <div className="label">{k.replace(/_/g, " ")}</div>
-          <div className="value">{formatNumber(v)}</div>
-        </div>
-      ))}
+    <div className="stack" style={{ gap: 8 }}>
+      <div className="stats" data-testid="metric-cards">
+        {entries.map(([k, v]) => (
+          <div key={k} className={`stat ${k === primary ? "best" : ""}`} data-testid={`metric-${k}`} title={k === primary ? "the metric this step optimised" : undefined}>
+            <div className="label">
+              {name(k)}
+              {k === primary ? " · optimised" : ""}
+            </div>
+            <div className="value">{formatNumber(v)}</div>
+          </div>
+        ))}
+      </div>
+      <Timings timings={timings} />
+    </div>
+  );
+}
+
+function Timings({ timings }: { timings: Record<string, number> }) {
+  const name = useMetricName();
+  const entries = Object.entries(timings);
+  if (!entries.length) return null;
+  return (
+    <div className="muted small" data-testid="timings">
+      Time taken: {entries.map(([k, v]) => `${name(k).replace(/ \(s\)$/, "")} ${formatNumber(v, 3)} s`).join(" · ")}
     </div>
   );
 }
@@ -158,7 +196,8 @@ export function ScatterPlot({ data, diagonal, zeroLine, testId }: { data: Scatte
   );
 }
 
-export function Leaderboard({ rows }: { rows: NonNullable<RunResult["leaderboard"]> }) {
+export function Leaderboard({ rows, metric }: { rows: NonNullable<RunResult["leaderboard"]>; metric?: string }) {
+  const name = useMetricName();
   const sorted = [...rows].sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
   return (
     <div className="table-wrap" style={{ maxHeight: 320 }}>
@@ -167,7 +206,7 @@ export function Leaderboard({ rows }: { rows: NonNullable<RunResult["leaderboard
           <tr>
             <th className="num">#</th>
             <th>Algorithm</th>
-            <th className="num">Score</th>
+            <th className="num" data-testid="leaderboard-score">{metric ? `${name(metric)} (cross-validated)` : "Score"}</th>
             <th className="num">Fit (s)</th>
             <th>Params</th>
           </tr>
@@ -193,6 +232,8 @@ export function Leaderboard({ rows }: { rows: NonNullable<RunResult["leaderboard
 }
 
 function Plots({ result, compact }: { result: RunResult; compact?: boolean }) {
+  const name = useMetricName();
+  const primaryName = result.primary_metric ? name(result.primary_metric).toLowerCase() : "";
   const p = result.plots ?? {};
   const cm = confusionMatrix(p.confusion_matrix);
   const roc = rocCurves(p.roc_curve);
@@ -208,7 +249,17 @@ function Plots({ result, compact }: { result: RunResult; compact?: boolean }) {
   if (pr.length) items.push(["Precision–recall", <CurveChart key="pr" testId="pr-curve" curves={pr} xLabel="recall" yLabel="precision" aucName="AP" />]);
   if (avp) items.push(["Actual vs predicted", <ScatterPlot key="avp" testId="actual-vs-predicted" data={avp} diagonal />]);
   if (res) items.push(["Residuals", <ScatterPlot key="res" testId="residuals" data={res} zeroLine />]);
-  if (fi.length) items.push(["Feature importance (permutation)", <ImportanceBars key="fi" bars={fi} />]);
+  if (fi.length)
+    items.push([
+      "Feature importance",
+      <div key="fi">
+        <p className="muted small" style={{ marginTop: 0 }} data-testid="importance-help">
+          How much {result.primary_metric ? `the ${primaryName}` : "the score"} drops when a feature&apos;s values are shuffled on held-out rows: the longer the bar, the more the
+          model relies on it. Near zero: it barely uses it. Negative: shuffling helped, so the feature is noise to this model.
+        </p>
+        <ImportanceBars bars={fi} />
+      </div>,
+    ]);
   if (cal.length && !compact) items.push(["Calibration", <CurveChart key="cal" testId="calibration" curves={cal} xLabel="predicted probability" yLabel="observed frequency" diagonal />]);
   if (clusters.length) items.push(["Cluster sizes", <ImportanceBars key="cl" bars={clusters} />]);
   if (!items.length)
@@ -244,14 +295,14 @@ export function ResultDetail({ result, label }: { result: RunResult; label: stri
           </Link>
         )}
       </div>
-      <MetricCards metrics={result.metrics} />
+      <MetricCards result={result} />
       {result.leaderboard?.length ? (
         <div className="card flush">
           <div className="card-head">
             <h2>Leaderboard</h2>
             <span className="muted small">{result.leaderboard.length} trials</span>
           </div>
-          <Leaderboard rows={result.leaderboard} />
+          <Leaderboard rows={result.leaderboard} metric={result.primary_metric ?? undefined} />
         </div>
       ) : null}
       <Plots result={result} />
@@ -260,11 +311,18 @@ export function ResultDetail({ result, label }: { result: RunResult; label: stri
 }
 
 export function Comparison({ results, labels }: { results: RunResult[]; labels: Map<string, string> }) {
-  const metrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics ?? {})))];
-  const rows = results.map((r) => ({ id: r.node_id, metrics: r.metrics ?? {} }));
+  const name = useMetricName();
+  const split = results.map((r) => splitTimings(r.metrics ?? {}, r.timings));
+  const metrics = [...new Set(split.flatMap((x) => Object.keys(x.metrics)))];
+  const timingKeys = [...new Set(split.flatMap((x) => Object.keys(x.timings)))];
+  const rows = results.map((r, i) => ({ id: r.node_id, metrics: split[i].metrics }));
   const best = new Map(metrics.map((m) => [m, bestByMetric(rows, m)]));
-  const primary = metrics[0];
-  const chart = primary ? results.map((r) => ({ name: labels.get(r.node_id) ?? r.algorithm, value: r.metrics?.[primary] })) : [];
+  const headline = results.map(headlineMetric).find(Boolean) ?? metrics[0];
+  const [picked, setPicked] = useState<string | undefined>(undefined);
+  const shown = picked && metrics.includes(picked) ? picked : headline;
+  const nameOf = (r: RunResult) => labels.get(r.node_id) ?? r.algorithm;
+  const chart = shown ? results.map((r, i) => ({ name: nameOf(r), value: split[i].metrics[shown] })) : [];
+  const domain = zoomedDomain(chart.map((c) => c.value));
   return (
     <section className="stack" aria-label="Model comparison" data-testid="comparison">
       <div className="card flush">
@@ -279,16 +337,21 @@ export function Comparison({ results, labels }: { results: RunResult[]; labels: 
                 <th>Model</th>
                 {metrics.map((m) => (
                   <th key={m} className="num" title={higherIsBetter(m) ? "higher is better" : "lower is better"}>
-                    {m} {higherIsBetter(m) ? "↑" : "↓"}
+                    {name(m)} {higherIsBetter(m) ? "↑" : "↓"}
+                  </th>
+                ))}
+                {timingKeys.map((t) => (
+                  <th key={t} className="num muted" data-testid="timing-column">
+                    {name(t)}
                   </th>
                 ))}
               </tr>
             </thead>
             <tbody>
-              {results.map((r) => (
+              {results.map((r, i) => (
                 <tr key={r.node_id}>
                   <td>
-                    <strong>{labels.get(r.node_id) ?? r.algorithm}</strong>
+                    <strong>{nameOf(r)}</strong>
                     {r.model_id && (
                       <>
                         {" "}
@@ -300,7 +363,12 @@ export function Comparison({ results, labels }: { results: RunResult[]; labels: 
                   </td>
                   {metrics.map((m) => (
                     <td key={m} className="num" style={best.get(m) === r.node_id ? { background: "var(--success-soft)", fontWeight: 650 } : undefined}>
-                      {formatNumber(r.metrics?.[m])}
+                      {formatNumber(split[i].metrics[m])}
+                    </td>
+                  ))}
+                  {timingKeys.map((t) => (
+                    <td key={t} className="num muted">
+                      {formatNumber(split[i].timings[t], 3)}
                     </td>
                   ))}
                 </tr>
@@ -309,14 +377,28 @@ export function Comparison({ results, labels }: { results: RunResult[]; labels: 
           </table>
         </div>
       </div>
-      {primary && (
+      {shown && (
         <div className="card">
-          <h3>{primary}</h3>
-          <div style={{ width: "100%", height: 60 + results.length * 34 }}>
+          <div className="row">
+            <h3 style={{ margin: 0 }}>{name(shown)}</h3>
+            <span className="muted small">{higherIsBetter(shown) ? "higher is better" : "lower is better"} · axis zoomed to the values</span>
+            <span className="spacer" />
+            <label className="small">
+              Metric{" "}
+              <select className="input" style={{ height: 28, width: "auto" }} value={shown} onChange={(e) => setPicked(e.target.value)} data-testid="compare-metric">
+                {metrics.map((m) => (
+                  <option key={m} value={m}>
+                    {name(m)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <div style={{ width: "100%", height: 60 + results.length * 34 }} data-testid="compare-chart" data-domain={domain.join(",")}>
             <ResponsiveContainer>
               <BarChart data={chart} layout="vertical" margin={{ left: 8, right: 24 }}>
                 <CartesianGrid stroke="#eef0f3" horizontal={false} />
-                <XAxis type="number" fontSize={11} />
+                <XAxis type="number" fontSize={11} domain={domain} allowDataOverflow tickFormatter={(v) => formatNumber(Number(v), 3)} />
                 <YAxis type="category" dataKey="name" width={160} fontSize={12} />
                 <Tooltip formatter={(v) => formatNumber(Number(v))} />
                 <Bar dataKey="value" fill="#3b5bdb" radius={[0, 3, 3, 0]} isAnimationActive={false} />
@@ -325,10 +407,11 @@ export function Comparison({ results, labels }: { results: RunResult[]; labels: 
           </div>
         </div>
       )}
+      <OverlayCharts results={results} nameOf={nameOf} />
       <div style={{ display: "grid", gridTemplateColumns: `repeat(${Math.min(results.length, 3)}, minmax(0, 1fr))`, gap: 16 }}>
         {results.map((r) => (
           <div key={r.node_id} className="stack">
-            <h3 style={{ margin: 0 }}>{labels.get(r.node_id) ?? r.algorithm}</h3>
+            <h3 style={{ margin: 0 }}>{nameOf(r)}</h3>
             <Plots result={r} compact />
           </div>
         ))}

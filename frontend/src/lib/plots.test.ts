@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { calibrationCurves, clusterSizes } from "./plots";
+import { calibrationCurves, clusterSizes, metricLabel, overlayCurves, splitTimings, zoomedDomain } from "./plots";
 import { actualVsPredicted, bestByMetric, confusionMatrix, featureImportance, parseEventData, prCurves, residuals, rocCurves, thin } from "./plots";
 
 describe("plot normalisers", () => {
@@ -56,5 +56,48 @@ describe("plot normalisers", () => {
   it("parses event data", () => {
     expect(parseEventData('{"fraction":0.5}')).toEqual({ fraction: 0.5 });
     expect(parseEventData("hello")).toEqual({ message: "hello" });
+  });
+});
+
+describe("comparing models", () => {
+  it("overlays each model's curves in its own colour, named by the model", () => {
+    const binary = { curves: [{ label: "1", fpr: [0, 1], tpr: [0, 1], auc: 0.8 }] };
+    const multi = { curves: [{ label: "a", fpr: [0, 1], tpr: [0, 1] }, { label: "b", fpr: [0, 1], tpr: [0, 1] }] };
+    const out = overlayCurves(
+      [
+        { name: "Random forest", raw: binary },
+        { name: "Nothing", raw: undefined },
+        { name: "Logistic regression", raw: multi },
+      ],
+      rocCurves,
+    );
+    expect(out.map((m) => m.model)).toEqual(["Random forest", "Logistic regression"]);
+    expect(out[0].curves[0].label).toBe("Random forest");
+    expect(out[1].curves.map((c) => c.label)).toEqual(["Logistic regression · class a", "Logistic regression · class b"]);
+    expect(out[0].color).not.toBe(out[1].color);
+  });
+
+  it("keeps timings apart from metrics", () => {
+    const { metrics, timings } = splitTimings({ accuracy: 0.9, refit_seconds: 1.2, search_s: 3 }, { evaluate_s: 0.1 });
+    expect(metrics).toEqual({ accuracy: 0.9 });
+    expect(timings).toEqual({ evaluate_s: 0.1, refit_seconds: 1.2, search_s: 3 });
+  });
+
+  it("zooms the axis to the values so close scores look different", () => {
+    const [lo, hi] = zoomedDomain([0.95, 0.97]);
+    expect(lo).toBeGreaterThan(0.9);
+    expect(lo).toBeLessThan(0.95);
+    expect(hi).toBeGreaterThan(0.97);
+    expect(hi).toBeLessThan(1);
+    expect(zoomedDomain([0.01, 0.5])[0]).toBe(0);
+    expect(zoomedDomain([-3, -1])[0]).toBeLessThan(-3);
+    const [a, b] = zoomedDomain([2, 2]);
+    expect(a).toBeLessThan(2);
+    expect(b).toBeGreaterThan(2);
+  });
+
+  it("names metrics as people do", () => {
+    expect(metricLabel("balanced_accuracy", { balanced_accuracy: "Balanced accuracy" })).toBe("Balanced accuracy");
+    expect(metricLabel("refit_seconds")).toBe("Refit (s)");
   });
 });

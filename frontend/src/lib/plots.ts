@@ -160,3 +160,56 @@ export function parseEventData(data: string): Record<string, unknown> {
     return { message: data };
   }
 }
+
+/** One colour per model, the same in every chart of a run. */
+export const MODEL_COLORS = ["#3b5bdb", "#e8590c", "#0ca678", "#ae3ec9", "#f59f00", "#1098ad", "#d6336c"];
+
+export interface ModelCurves {
+  model: string;
+  color: string;
+  curves: Curve[];
+}
+
+/**
+ * Several models' curves of one plot on one chart: each model keeps its colour; a binary model's
+ * single curve is named by the model, a multiclass model's curves by model and class.
+ */
+export function overlayCurves(models: { name: string; raw: unknown }[], parse: (raw: unknown) => Curve[]): ModelCurves[] {
+  return models
+    .map((m, i) => {
+      const curves = parse(m.raw);
+      const named = curves.map((c) => ({ ...c, label: curves.length === 1 ? m.name : `${m.name} · class ${c.label}` }));
+      return { model: m.name, color: MODEL_COLORS[i % MODEL_COLORS.length], curves: named };
+    })
+    .filter((m) => m.curves.length > 0);
+}
+
+/** Timings (`*_seconds`, `*_s`, or a result's `timings`) are not metrics: kept apart, never ranked. */
+export function splitTimings(metrics: Record<string, number>, timings?: Record<string, number> | null): { metrics: Record<string, number>; timings: Record<string, number> } {
+  const scores: Record<string, number> = {};
+  const times: Record<string, number> = { ...(timings ?? {}) };
+  for (const [k, v] of Object.entries(metrics ?? {})) {
+    if (/(_seconds|_s)$/.test(k)) times[k] = v;
+    else scores[k] = v;
+  }
+  return { metrics: scores, timings: times };
+}
+
+/** An axis range hugging the values (0.95 vs 0.97 must look different), padded a little, never inverted. */
+export function zoomedDomain(values: number[]): [number, number] {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (!finite.length) return [0, 1];
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const span = hi - lo || Math.abs(hi) * 0.1 || 1;
+  const pad = span * 0.25;
+  const from = lo >= 0 && lo - pad < 0 ? 0 : lo - pad;
+  return [Number((from).toPrecision(4)), Number((hi + pad).toPrecision(4))];
+}
+
+/** How people name a metric: the catalog's label, else the key made readable. */
+export function metricLabel(key: string, labels?: Record<string, string>): string {
+  if (labels?.[key]) return labels[key];
+  const s = key.replace(/_seconds$/, " (s)").replace(/_/g, " ");
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

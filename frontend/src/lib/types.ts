@@ -28,6 +28,8 @@ export interface ParamSpec {
   default?: unknown;
   required?: boolean;
   choices?: string[] | null;
+  /** What to show for each choice ("ROC curve" for `roc_curve`). */
+  choice_labels?: Record<string, string> | null;
   min?: number | null;
   max?: number | null;
   help?: string;
@@ -46,6 +48,8 @@ export interface NodeTypeSpec {
 
 export interface Catalog {
   node_types: NodeTypeSpec[];
+  /** How results name each metric ("Balanced accuracy"). */
+  metric_labels?: Record<string, string>;
 }
 
 export interface ApiNode {
@@ -154,6 +158,9 @@ export interface RunResult {
   algorithm: string;
   task: string;
   metrics: Record<string, number>;
+  /** The metric the node optimised (or the task's default): the headline everywhere. */
+  primary_metric?: string | null;
+  timings?: Record<string, number> | null;
   leaderboard?: LeaderboardEntry[] | null;
   plots: Record<string, unknown>;
 }
@@ -185,6 +192,7 @@ export interface Model {
   task: string;
   target?: string | null;
   metrics: Record<string, number>;
+  primary_metric?: string | null;
   features: Feature[];
   classes?: unknown[] | null;
   created_at: string;

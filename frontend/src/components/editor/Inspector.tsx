@@ -29,6 +29,8 @@ export function Inspector(props: Props) {
   const selected = nodes.filter((n) => n.selected);
   const one = selected.length === 1 ? selected[0] : undefined;
   const spec = one ? index.get(one.data.nodeType) : undefined;
+  // a problem with a setting shows under that setting; the rest here (each once)
+  const stepWide = one && spec ? (issuesByNode.get(one.id) ?? []).filter((i) => !spec.params?.some((p) => p.name === i.field)) : [];
   return (
     <aside className="sidepanel" aria-label="Inspector" data-testid="inspector">
       {one && spec ? (
@@ -42,9 +44,9 @@ export function Inspector(props: Props) {
               {spec.description}
             </div>
           </div>
-          {(issuesByNode.get(one.id) ?? []).length > 0 && (
+          {stepWide.length > 0 && (
             <ul className="issues-list" data-testid="node-issues" aria-label="Problems with this step">
-              {(issuesByNode.get(one.id) ?? []).map((i, k) => (
+              {stepWide.map((i, k) => (
                 <li key={k} data-code={i.code}>
                   {i.message}
                 </li>

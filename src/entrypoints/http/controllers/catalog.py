@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, get
 
-from automl_core.catalog import NODE_TYPES, NodeType, Param, Port
+from automl_core.catalog import METRIC_LABELS, NODE_TYPES, NodeType, Param, Port, choice_label
 
 
 class PortOut(msgspec.Struct):
@@ -15,6 +15,7 @@ class PortOut(msgspec.Struct):
     kind: str
     label: str
     accepts: list[str]
+    multiple: bool
 
 
 class ParamOut(msgspec.Struct, omit_defaults=True):
@@ -26,6 +27,8 @@ class ParamOut(msgspec.Struct, omit_defaults=True):
     required: bool
     help: str
     choices: list[str] | None = None
+    choice_labels: dict[str, str] | None = None
+    """What the form shows for each choice ("ROC curve" for `roc_curve`)."""
     min: float | None = None
     max: float | None = None
 
@@ -43,10 +46,12 @@ class NodeTypeOut(msgspec.Struct, omit_defaults=True):
 
 class CatalogOut(msgspec.Struct):
     node_types: list[NodeTypeOut]
+    metric_labels: dict[str, str]
+    """How results name each metric."""
 
 
 def _port(p: Port) -> PortOut:
-    return PortOut(name=p.name, kind=p.kind, label=p.label, accepts=list(p.accepts or (p.kind,)))
+    return PortOut(name=p.name, kind=p.kind, label=p.label, accepts=list(p.accepts or (p.kind,)), multiple=p.multiple)
 
 
 def _param(p: Param) -> ParamOut:
@@ -57,6 +62,7 @@ def _param(p: Param) -> ParamOut:
         required=p.required,
         help=p.help,
         choices=list(p.choices) if p.choices is not None else None,
+        choice_labels={c: choice_label(c) for c in p.choices} if p.choices is not None else None,
         min=p.min,
         max=p.max,
     )
@@ -75,7 +81,7 @@ def _node_type(t: NodeType) -> NodeTypeOut:
     )
 
 
-CATALOG_OUT = CatalogOut(node_types=[_node_type(t) for t in NODE_TYPES])
+CATALOG_OUT = CatalogOut(node_types=[_node_type(t) for t in NODE_TYPES], metric_labels=METRIC_LABELS)
 """Built once: the catalog is code, it cannot change while the server runs."""
 
 

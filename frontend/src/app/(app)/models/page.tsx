@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
+import { headlineMetric, useMetricName } from "@/components/Results";
 import { Empty, PageHead, SkeletonRows } from "@/components/ui";
 import { api, formatDate, formatNumber } from "@/lib/api";
 import type { Model, Page } from "@/lib/types";
@@ -14,6 +15,7 @@ export default function Models() {
     },
   });
   const items = q.data?.items ?? [];
+  const name = useMetricName();
   return (
     <div className="stack">
       <PageHead title="Models" sub="Trained models, kept with their metrics and provenance." />
@@ -40,7 +42,8 @@ export default function Models() {
             </thead>
             <tbody>
               {items.map((m) => {
-                const [k, v] = Object.entries(m.metrics ?? {})[0] ?? [];
+                const k = headlineMetric(m);
+                const v = k ? m.metrics[k] : undefined;
                 return (
                   <tr key={m.id}>
                     <td>
@@ -53,7 +56,7 @@ export default function Models() {
                       <span className="badge">{m.task}</span>
                     </td>
                     <td>{m.target ?? "—"}</td>
-                    <td>{k ? `${k} ${formatNumber(v)}` : "—"}</td>
+                    <td>{k ? `${name(k)} ${formatNumber(v)}` : "—"}</td>
                     <td className="muted">{formatDate(m.created_at)}</td>
                   </tr>
                 );

@@ -249,7 +249,7 @@ export default function ModelView() {
           Delete
         </button>
       </PageHead>
-      <MetricCards metrics={m.metrics} />
+      <MetricCards result={m} />
       <div className="grid2">
         <div className="card">
           <h2>Provenance</h2>
