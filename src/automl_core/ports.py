@@ -193,6 +193,19 @@ class BlobStore(Protocol):
     async def delete(self, key: str) -> None: ...
 
 
+class ReadOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """How to read a delimited text upload; unset fields are sniffed from the bytes.
+
+    `skip_rows`: lines before the header (a preamble). `header_row=False`: the first row read is
+    data, and columns are named column_1, column_2, …
+    """
+
+    delimiter: str | None = None
+    encoding: str | None = None
+    skip_rows: int = 0
+    header_row: bool = True
+
+
 class IngestedTable(msgspec.Struct, kw_only=True):
     """A table read from an upload and written as Parquet, with its schema and profile."""
 
@@ -215,7 +228,9 @@ class Preview(msgspec.Struct, frozen=True):
 class TableReader(Protocol):
     """Reads uploads into typed Parquet and pages through stored tables."""
 
-    async def ingest(self, path: Path, filename: str, workdir: Path) -> IngestedTable:
+    async def ingest(
+        self, path: Path, filename: str, workdir: Path, options: ReadOptions = ReadOptions()
+    ) -> IngestedTable:
         """Raise InvalidInput (naming the line) or UnsupportedFormat for files it cannot read."""
         ...
 

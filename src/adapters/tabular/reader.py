@@ -15,6 +15,7 @@ import re
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import polars as pl
 from adapters.tabular.sniffing import Upload, invalid, ragged_error, ragged_lines, sniff, unique_names
 from automl_core.datasets import NUMERIC, Column, ColumnProfile, DType, HistogramBin, TopValue
 from automl_core.issues import Issue
-from automl_core.ports import IngestedTable, Preview
+from automl_core.ports import IngestedTable, Preview, ReadOptions
 
 NULL_VALUES = ["NA", "?", ""]
 INFER_ROWS = 1_000
@@ -66,8 +67,11 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _transcode(source: Path, target: Path) -> None:
-    with source.open(encoding="latin-1", newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
+def _transcode(source: Path, target: Path, encoding: str) -> None:
+    with (
+        source.open(encoding=encoding, errors="replace", newline="") as src,
+        target.open("w", encoding="utf-8", newline="") as dst,
+    ):
         while chunk := src.read(TRANSCODE_CHARS):
             dst.write(chunk)
 
@@ -77,14 +81,16 @@ class PolarsTableReader:
         self.histogram_bins = histogram_bins
         self.top_values = top_values
 
-    async def ingest(self, path: Path, filename: str, workdir: Path) -> IngestedTable:
-        return await asyncio.to_thread(self._ingest, path, filename, workdir)
+    async def ingest(
+        self, path: Path, filename: str, workdir: Path, options: ReadOptions = ReadOptions()
+    ) -> IngestedTable:
+        return await asyncio.to_thread(self._ingest, path, filename, workdir, options)
 
     async def preview(self, parquet: Path, limit: int, offset: int) -> Preview:
         return await asyncio.to_thread(self._preview, parquet, limit, offset)
 
-    def _ingest(self, path: Path, filename: str, workdir: Path) -> IngestedTable:
-        upload = sniff(path, filename)
+    def _ingest(self, path: Path, filename: str, workdir: Path, options: ReadOptions) -> IngestedTable:
+        upload = sniff(path, filename, options)
         workdir.mkdir(parents=True, exist_ok=True)
         stem = workdir / uuid.uuid4().hex
         target = stem.with_suffix(".parquet")
@@ -101,7 +107,7 @@ class PolarsTableReader:
 
     def _write(self, upload: Upload, path: Path, target: Path, partial: Path, utf8: Path) -> list[Issue]:
         if upload.encoding != "utf-8":
-            _transcode(path, utf8)
+            _transcode(path, utf8, upload.encoding)
             path = utf8
         try:
             if upload.format in ("csv", "tsv"):
@@ -126,13 +132,20 @@ class PolarsTableReader:
         Inferring from more rows instead is costly: date detection slows down sharply past ~1,000."""
         names, warnings = unique_names(upload.header)
         options: dict[str, Any] = {"separator": upload.delimiter, "null_values": NULL_VALUES}
+        skip = upload.skip_rows + (1 if upload.header_row else 0)
         inferred = pl.scan_csv(
-            path, new_columns=names, try_parse_dates=True, infer_schema_length=INFER_ROWS, **options
+            path,
+            new_columns=names,
+            has_header=upload.header_row,
+            skip_lines=upload.skip_rows,
+            try_parse_dates=True,
+            infer_schema_length=INFER_ROWS,
+            **options,
         ).collect_schema()
         schema = dict(inferred)
         for _ in range(2 * len(names) + 1):
             try:
-                pl.scan_csv(path, schema=schema, has_header=False, skip_rows=1, **options).sink_parquet(partial)
+                pl.scan_csv(path, schema=schema, has_header=False, skip_lines=skip, **options).sink_parquet(partial)
                 return warnings
             except pl.exceptions.ComputeError as e:
                 if unparsed := UNPARSED.search(str(e)):
@@ -140,7 +153,9 @@ class PolarsTableReader:
                     schema[name] = pl.Float64() if schema[name].is_integer() else pl.String()
                 elif "more fields" in str(e):
                     with path.open(encoding="utf-8-sig", newline="") as lines:
-                        raise ragged_error(ragged_lines(lines, upload.delimiter, len(names))) from e
+                        body = islice(lines, upload.skip_rows, None)
+                        issues = ragged_lines(body, upload.delimiter, len(names), upload.skip_rows + 1)
+                        raise ragged_error(issues) from e
                 else:
                     raise
         raise AssertionError("every column is a string by now, which always parses")

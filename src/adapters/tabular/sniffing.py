@@ -1,6 +1,7 @@
 """What an upload is, from its bytes: format, encoding, delimiter and header, before polars reads it.
 
-Line numbers in issues count physical lines of the file from 1 (the header is line 1).
+Line numbers in issues count physical lines of the file from 1 (with no preamble, the header is
+line 1). `ReadOptions` override what sniffing would guess.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from pathlib import Path
 
 from automl_core.errors import InvalidInput, UnsupportedFormat
 from automl_core.issues import Issue
+from automl_core.ports import ReadOptions
 
 SAMPLE_BYTES = 1 << 20
 READ_BYTES = 1 << 22
 DELIMITERS = (",", "\t", ";", "|")
 MAX_ISSUES = 10
+MAX_PREAMBLE = 20
+"""How many leading lines a suggestion of `skip_rows` considers."""
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ""}
 JSON_LINES_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -50,6 +54,8 @@ class Upload:
     encoding: str = "utf-8"
     delimiter: str = ","
     header: list[str] = field(default_factory=list)
+    skip_rows: int = 0
+    header_row: bool = True
 
 
 def _digest(path: Path, text: bool) -> tuple[str, str]:
@@ -86,13 +92,13 @@ def _complete_lines(head: bytes, encoding: str, whole: bool) -> str:
     return text if whole else text[: text.rfind("\n") + 1]
 
 
-def _records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _records(lines: Iterable[str], delimiter: str, first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
     """CSV records with the line each starts on."""
     reader = csv.reader(lines, delimiter=delimiter, strict=False)
-    start = 1
+    start = first_line
     for record in reader:
         yield start, record
-        start = reader.line_num + 1
+        start = first_line + reader.line_num
 
 
 def _delimiter(text: str, preferred: str) -> str:
@@ -119,9 +125,9 @@ def _delimiter(text: str, preferred: str) -> str:
     return choice
 
 
-def ragged_lines(lines: Iterable[str], delimiter: str, width: int) -> list[Issue]:
+def ragged_lines(lines: Iterable[str], delimiter: str, width: int, first_line: int = 1) -> list[Issue]:
     issues: list[Issue] = []
-    for line, record in _records(lines, delimiter):
+    for line, record in _records(lines, delimiter, first_line):
         if record and len(record) != width:
             issues.append(
                 Issue(
@@ -135,11 +141,45 @@ def ragged_lines(lines: Iterable[str], delimiter: str, width: int) -> list[Issue
     return issues
 
 
-def ragged_error(issues: list[Issue]) -> InvalidInput:
-    return InvalidInput(f"Rows don't match the header: {issues[0].message.lower()}", issues)
+def ragged_error(issues: list[Issue], suggestion: str = "") -> InvalidInput:
+    first = issues[0].message
+    return InvalidInput(f"Rows don't fit the header: {first[0].lower()}{first[1:]}{suggestion}", issues)
 
 
-def sniff(path: Path, filename: str) -> Upload:
+def _fits(text: str, delimiter: str) -> bool:
+    """Whether every sampled record has the first record's width (at least two fields)."""
+    widths = [len(r) for _, r in islice(_records(io.StringIO(text, newline=""), delimiter), 200) if r]
+    return bool(widths) and widths[0] >= 2 and all(w == widths[0] for w in widths)
+
+
+def suggest(text: str, delimiter: str, skip_rows: int) -> str:
+    """The option that would read a table whose rows don't fit its header, as a sentence to append."""
+    lines = text.splitlines(keepends=True)
+    for extra in range(1, MAX_PREAMBLE + 1):
+        if _fits("".join(lines[skip_rows + extra :]), delimiter):
+            n = skip_rows + extra
+            return f". The first {n} line{'s look' if n > 1 else ' looks'} like a preamble: try skip_rows={n}"
+    for candidate in DELIMITERS:
+        if candidate != delimiter and _fits("".join(lines[skip_rows:]), candidate):
+            return f". The fields look separated by {candidate!r}: try delimiter={candidate!r}"
+    return ""
+
+
+def _encoding(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise invalid("unknown_encoding", f"Unknown encoding {name!r}: try utf-8, latin-1 or cp1252") from None
+
+
+def _option_delimiter(value: str) -> str:
+    value = {"tab": "\t", "\\t": "\t"}.get(value, value)
+    if len(value) != 1 or value in "\r\n\"":
+        raise invalid("invalid_delimiter", "The delimiter must be one character, such as , ; | or tab")
+    return value
+
+
+def sniff(path: Path, filename: str, options: ReadOptions = ReadOptions()) -> Upload:
     suffix = Path(filename).suffix.lower()
     with path.open("rb") as f:
         head = f.read(SAMPLE_BYTES)
@@ -158,17 +198,35 @@ def sniff(path: Path, filename: str) -> Upload:
     if _looks_binary(head):
         raise invalid("binary", "The file holds binary data, not text; upload " + FORMATS)
     content_hash, encoding = _digest(path, text=True)
-    text = _complete_lines(head, encoding, whole)
+    if options.encoding:
+        encoding = _encoding(options.encoding)
+    whole_text = _complete_lines(head, encoding, whole)
+    skip = options.skip_rows
+    text = "".join(whole_text.splitlines(keepends=True)[skip:])
     first = text.lstrip()[:1]
     if first == "[" and suffix in JSON_LINES_SUFFIXES:
         raise UnsupportedFormat("JSON arrays aren't supported; upload JSON lines (one object per line)")
     if first == "{" and suffix not in (".csv", ".tsv"):
         return Upload("jsonl", content_hash, encoding)
-    delimiter = _delimiter(text, "\t" if suffix in (".tsv", ".tab") else ",")
-    _, header = next(r for r in _records(io.StringIO(text, newline=""), delimiter) if r[1])
-    if issues := ragged_lines(io.StringIO(text, newline=""), delimiter, len(header)):
-        raise ragged_error(issues)
-    return Upload("tsv" if delimiter == "\t" else "csv", content_hash, encoding, delimiter, header)
+    if options.delimiter:
+        delimiter = _option_delimiter(options.delimiter)
+    else:
+        try:
+            delimiter = _delimiter(text, "\t" if suffix in (".tsv", ".tab") else ",")
+        except InvalidInput as exc:
+            hint = suggest(whole_text, ",", skip)
+            if hint:
+                raise InvalidInput(f"{exc.message}{hint}", exc.issues) from None
+            raise
+    records = (r for r in _records(io.StringIO(text, newline=""), delimiter, skip + 1) if r[1])
+    first_record = next(records, None)
+    if first_record is None:
+        raise invalid("empty", f"Nothing is left after skipping {skip} lines")
+    header = first_record[1] if options.header_row else [f"column_{i + 1}" for i in range(len(first_record[1]))]
+    if issues := ragged_lines(io.StringIO(text, newline=""), delimiter, len(header), skip + 1):
+        raise ragged_error(issues, suggest(whole_text, delimiter, skip))
+    kind = "tsv" if delimiter == "\t" else "csv"
+    return Upload(kind, content_hash, encoding, delimiter, header, skip, options.header_row)
 
 
 def unique_names(names: list[str]) -> tuple[list[str], list[Issue]]:

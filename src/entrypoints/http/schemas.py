@@ -79,9 +79,11 @@ class DatasetOut(msgspec.Struct):
     row_count: int
     columns: list[Column]
     created_at: datetime
+    duplicate_of: str | None = None
+    """The id of this user's earlier dataset with the same content, if any."""
 
     @classmethod
-    def of(cls, d: Dataset) -> DatasetOut:
+    def of(cls, d: Dataset, duplicate_of: str | None = None) -> DatasetOut:
         return cls(
             id=d.id,
             name=d.name,
@@ -92,6 +94,7 @@ class DatasetOut(msgspec.Struct):
             row_count=d.row_count,
             columns=d.columns,
             created_at=d.created_at,
+            duplicate_of=duplicate_of,
         )
 
 
