@@ -120,10 +120,14 @@ class SwitchableExecutor:
         return await previewer.preview(request, datasets)
 
 
-def build_container(url: str, data_dir: Path, executor: Executor, **settings: Any) -> Container:
-    container = Container(settings=Settings(data_dir=data_dir, database_url=url, executor="memory", **settings))
-    container.executor.override(providers.Object(executor))
-    if WORKER_URL:
+def build_container(url: str, data_dir: Path, executor: Executor | None, **settings: Any) -> Container:
+    """The app's container on `executor`, or with `None` on the production one the settings pick (the
+    local process executor and its predictor); its supervisor polls fast."""
+    kind = "local" if executor is None else "memory"
+    container = Container(settings=Settings(data_dir=data_dir, database_url=url, executor=kind, **settings))
+    if executor is not None:
+        container.executor.override(providers.Object(executor))
+    if WORKER_URL and executor is not None:
         space = getattr(executor, "default", executor)
         if not isinstance(space, GradioSpaceExecutor):
             space = GradioSpaceExecutor(WORKER_URL, wake_timeout_s=30, read_timeout_s=60)
