@@ -1,14 +1,19 @@
 """`make bench`: every benchmark, printed as tables and written as JSON under bench/results/.
 
 Each figure is a ratio against a baseline measured in the same run: the machine is shared and noisy.
-`--smoke` runs a small slice of each so `make test` proves the harness still works.
+`--smoke` runs a small slice of each so `make test` proves the harness still works. Each JSON records
+the machine, its load, the commit and the command, so a committed full run says what it measured on.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib
 import json
+import os
+import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -42,6 +47,34 @@ def section_runner(module: str) -> Callable[..., list[dict[str, Any]]] | None:
         raise
 
 
+def machine() -> dict[str, Any]:
+    """Where and when the run happened: enough to judge a committed figure by."""
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")), ""
+    )
+    memory_kb = next((int(line.split()[1]) for line in _lines("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False).stdout.strip()
+    return {
+        "date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024**2, 1),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "commit": commit,
+        "command": " ".join(["python -m bench", *sys.argv[1:]]),
+    }
+
+
+def _lines(path: str) -> list[str]:
+    try:
+        with open(path) as file:
+            return file.readlines()
+    except OSError:
+        return []
+
+
 def show(console: Console, title: str, rows: list[dict[str, Any]]) -> None:
     table = Table(title=title)
     for column in rows[0] if rows else []:
@@ -59,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 220)  # wide tables stay legible in logs
     chosen = args.only or (["validation", "automl"] if args.smoke else list(SECTIONS))
-    report: dict[str, Any] = {"smoke": args.smoke, "budget_s": args.budget, "sections": {}}
+    report: dict[str, Any] = {"smoke": args.smoke, "budget_s": args.budget, "machine": machine(), "sections": {}}
     for name in chosen:
         module, title = SECTIONS[name]
         runner = section_runner(module)

@@ -196,6 +196,7 @@ async def _postgres(statement: str) -> None:
 def run(smoke: bool = False) -> list[dict[str, Any]]:
     results: list[tuple[str, dict[str, Any]]] = []
     hello: list[dict[str, Any]] = []
+    unmeasured: list[tuple[str, str]] = []
     with hello_server() as server:
         hello.append(load(server, "GET", "/hello", {}, "", smoke))
     with api_server() as server:
@@ -206,6 +207,7 @@ def run(smoke: bool = False) -> list[dict[str, Any]]:
             asyncio.run(_postgres(f'CREATE DATABASE "{database}"'))
         except Exception as exc:  # no server, no rights, no driver: the SQLite rows still stand
             print(f"api: Postgres at {POSTGRES} unavailable, skipped: {exc}", file=sys.stderr)
+            unmeasured.append(("api postgres", f"NOT MEASURED: PostgreSQL at {POSTGRES} unavailable ({exc})"))
         else:
             try:
                 with api_server(f"postgresql+asyncpg://{POSTGRES}/{database}") as server:
@@ -224,4 +226,6 @@ def run(smoke: bool = False) -> list[dict[str, Any]]:
             row[key] = round(row[key], 1 if key != "p50_ms" else 2)
     if len(hello) > 1:
         rows[0]["endpoint"] += f" (best of {', '.join(str(round(h['rps'])) for h in hello)} rps)"
+    # A missing backend is said in the table, not left out of it silently.
+    rows += [{**dict.fromkeys(rows[0], "-"), "server": name, "endpoint": why} for name, why in unmeasured]
     return rows

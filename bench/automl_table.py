@@ -2,7 +2,8 @@
 
 The same engine, hold-out split (25 %, seed 0) and seed for all three; the score is the AutoML
 benchmark's metric per task on the test rows. `ratio_vs_*` is above 1 when AutoML is better,
-whichever way the metric points. `overrun_pct` is the search time beyond its budget.
+whichever way the metric points. `overrun_pct` is the wall clock of the whole AutoML fit (read, search,
+refit, evaluation: what the budget promises) beyond its budget, timed here, not the engine's own count.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def run(budget_s: float = 30.0, datasets: list[str] | None = None, smoke: bool =
                     "trials": len(automl.leaderboard or []),
                     "budget_s": round(budget_s),
                     "search_s": search_s,
-                    "overrun_pct": round(max(0.0, search_s / max(1, round(budget_s)) - 1) * 100, 1),
+                    "overrun_pct": round(max(0.0, automl_s / max(1, round(budget_s)) - 1) * 100, 1),
                     "refit_s": automl.metrics["refit_seconds"],
                     "wall_s": round(automl_s, 1),
                     "baseline_wall_s": round(hgb_s + rf_s, 1),

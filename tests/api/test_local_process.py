@@ -16,10 +16,13 @@ from litestar.testing import TestClient
 from adapters.executors.local import LocalProcessExecutor
 from entrypoints.http import create_app
 from tests.api import test_flow
-from tests.api.conftest import BASE_URL, FromAddress, User, build_container, titanic_graph
+from tests.api.conftest import BASE_URL, WORKER_URL, FromAddress, User, build_container, titanic_graph
 from tests.api.test_runs import _events
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [
+    pytest.mark.timeout(120),
+    pytest.mark.skipif(WORKER_URL is not None, reason="a job process runs the engine: it needs the worker extra"),
+]
 
 
 @pytest.fixture(scope="module")
