@@ -37,8 +37,12 @@ def crash(
 def hog(
     request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
 ) -> ExecutionResult:
-    on_event(ProgressEvent(fraction=0.1, message="allocating"))
-    blocks = [bytearray(256 * 1024 * 1024) for _ in range(64)]
+    """Writes to ever more memory (bytearray zero-fills, so every page becomes resident)."""
+    on_event(ProgressEvent(fraction=0.1, message="Allocating"))
+    blocks = []
+    for _ in range(256):
+        blocks.append(bytearray(64 * 1024 * 1024))
+        time.sleep(0.02)
     raise AssertionError(f"allocated {len(blocks)} blocks")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.executors.contract import LOGISTIC, ExecutorContract, collect, graph, request
+from adapters.executors.contract import DATASET_ID, LOGISTIC, ExecutorContract, collect, graph, request, table
 from adapters.executors.local import LocalProcessExecutor
 from adapters.executors.preview_contract import PreviewerContract
 from automl_core.execution import CompletedEvent, FailedEvent, ProgressEvent
@@ -86,7 +86,61 @@ async def test_a_job_over_its_memory_limit_fails_cleanly() -> None:
         final = (await collect(executor, await executor.submit(request("r", graph(LOGISTIC)), {})))[-1]
     finally:
         await executor.close()
-    assert isinstance(final, FailedEvent) and final.message == "the job ran out of memory (limit 400 MB)"
+    assert isinstance(final, FailedEvent)
+    assert final.message == (
+        "the job needed more than 400 MB while allocating: lower the rows with a sample step, "
+        "or raise AUTOML_JOB_MEMORY_MB"
+    )
+
+
+@pytest.fixture(scope="module")
+def wide_enough(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200,000 rows by 18 numeric columns: cubic features of it would take about 2 GB."""
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(200_000, 18)).astype(np.float32)
+    frame = pl.DataFrame({f"x{i}": values[:, i] for i in range(18)}).with_columns(
+        pl.Series("y", (values[:, 0] > 0).astype(np.int8))
+    )
+    path = tmp_path_factory.mktemp("big") / "big.parquet"
+    frame.write_parquet(path)
+    return path
+
+
+@pytest.mark.timeout(90)
+async def test_the_real_engine_over_its_resident_memory_limit_fails_saying_where_and_others_run_on(
+    wide_enough: Path,
+) -> None:
+    """Cubic features of 200k x 18 need ~2 GB; under a 600 MB limit that job fails with what it was
+    doing and what to do, while a small job beside it succeeds (RLIMIT_DATA failed jobs far below this)."""
+    from automl_core.workflow import Edge, Graph, Node
+
+    heavy = Graph(
+        nodes=[
+            Node("data", "dataset", {"dataset_id": "big", "target": "y"}),
+            Node("cubic", "preprocess.polynomial", {"degree": 3}),
+            Node("m", "model.logistic_regression"),
+        ],
+        edges=[Edge("e1", "data", "cubic"), Edge("e2", "cubic", "m")],
+    )
+    small_table = wide_enough.with_name("contract.parquet")
+    table().write_parquet(small_table)
+    executor = LocalProcessExecutor(max_jobs=2, memory_limit_mb=600, time_limit_s=80)
+    try:
+        big = await executor.submit(request("heavy", heavy), {"big": wide_enough})
+        small = await executor.submit(request("small", graph(LOGISTIC)), {DATASET_ID: small_table})
+        heavy_events, small_events = await asyncio.gather(collect(executor, big), collect(executor, small))
+    finally:
+        await executor.close()
+    failed = heavy_events[-1]
+    assert isinstance(failed, FailedEvent), failed
+    assert failed.message == (
+        "the job needed more than 600 MB while fitting Logistic regression on 150,000 rows: "
+        "lower the rows with a sample step, or raise AUTOML_JOB_MEMORY_MB"
+    )
+    assert isinstance(small_events[-1], CompletedEvent)
 
 
 @pytest.mark.timeout(30)

@@ -19,7 +19,7 @@ from automl_worker.engine import run
 from .conftest import chain, dataset, request
 
 EVERY_PLOT = ["confusion_matrix", "roc_curve", "pr_curve", "calibration", "feature_importance", "learning_curve"]
-PHASES = ("searching", "refitting the final model", "evaluating", "drawing plots", "saving the model")
+PHASES = ("searching", "refitting ", "evaluating", "drawing plots", "saving the model")
 
 
 def within(budget: float, wall: float) -> bool:

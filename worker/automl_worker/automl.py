@@ -29,7 +29,7 @@ from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 
-from automl_core.catalog import default_metric, task_family
+from automl_core.catalog import CATALOG, default_metric, task_family
 from automl_core.runs import LeaderboardEntry
 from automl_worker.boosting import LIBRARY_FAMILIES, NATIVE_ENCODING
 from automl_worker.budget import Clock, Cost, Plan, combined
@@ -727,6 +727,12 @@ def _fallback(
     entry = LeaderboardEntry(candidate.family, candidate.describe(), round(value, 6), 0.0)
     return SearchResult(metric, [(candidate, 1.0)], fitted.outcome, value, [entry], 0, costs=[fitted.cost])
 
+
+
+def label_of(members: Sequence[tuple[Candidate, float]]) -> str:
+    """The final model in the user's words: "Random forest", or "an ensemble of LightGBM + k-NN"."""
+    labels = [CATALOG[f"model.{c.family}"].label for c, _ in members]
+    return labels[0] if len(labels) == 1 else f"an ensemble of {' + '.join(labels)}"
 
 
 def final_model(

@@ -282,17 +282,17 @@ class _Branch:
 
     def _model(self, splits: list[Split], mode: str) -> BranchResult:
         fitted, parts, per_fold = [], [], []
+        label = CATALOG[self.node.type].label
         for i, (train, test) in enumerate(splits):
-            self.progress(
-                i / (len(splits) + 1), f"fitting fold {i + 1} of {len(splits)}" if mode == "kfold" else "fitting"
-            )
+            fold = f" (fold {i + 1} of {len(splits)})" if mode == "kfold" else ""
+            self.progress(i / (len(splits) + 1), f"fitting {label} on {len(train):,} rows{fold}")
             model = self._fit(train)
             out = self._outcome(model, test)
             fitted.append(model)
             parts.append(out)
             per_fold.append(supervised_metrics(self.data.task, out, self.metric_names or None))
         if mode != "holdout":
-            self.progress(len(splits) / (len(splits) + 1), "refitting on all rows")
+            self.progress(len(splits) / (len(splits) + 1), f"refitting {label} on all {len(self.data.X):,} rows")
             self.ctx.log(
                 "no split drawn: metrics come from a 25% hold-out, the model is refitted on every row"
                 if mode == "internal"
@@ -361,7 +361,7 @@ class _Branch:
             return model
 
         fit_rows = self._rows_that_fit(train_rows, model_cost, plan, clock)
-        with clock.phase("refit", f"refitting the final model on {len(fit_rows):,} rows"):
+        with clock.phase("refit", f"refitting {automl.label_of(found.members)} on {len(fit_rows):,} rows"):
             final = self._fit(fit_rows, lambda prefix: trainer(prefix, stop_growing))
         clock.timings["refit_rows"] = len(fit_rows)
         for reached in cut_short:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import msgspec
 
-from adapters.executors import local_child, local_preview
+from adapters.executors import local_child, local_preview, memory_watch
 from adapters.executors.jobs import Job, JobTable
 from automl_core.errors import Unavailable
 from automl_core.execution import (
@@ -49,8 +49,8 @@ class LocalProcessExecutor:
     ) -> None:
         """`engine` is `module:function` with the engine's signature, imported in the job process.
 
-        `memory_limit_mb` caps the memory each job allocates (RLIMIT_DATA); `time_limit_s` kills a job
-        that runs longer, whatever its own time budget says.
+        `memory_limit_mb` caps the resident memory of each job's process group (`memory_watch`; previews
+        keep RLIMIT_DATA); `time_limit_s` kills a job that runs longer, whatever its own time budget says.
         """
         self.max_jobs = max_jobs or os.cpu_count() or 1
         self.memory_limit_mb = memory_limit_mb
@@ -152,6 +152,10 @@ class LocalProcessExecutor:
             except OSError as exc:
                 job.fail(f"the local executor could not start the job: {exc}")
 
+    async def _watch_memory(self, proc: BaseProcess, over: list[int]) -> int:
+        assert self.memory_limit_mb
+        return await _watch_memory_of(proc, self.memory_limit_mb, over)
+
     async def _fork_and_follow(self, job: Job, payload: bytes) -> None:
         events_in, events_out = self._context.Pipe(duplex=False)
         lifeline_in, lifeline_out = self._context.Pipe(duplex=False)
@@ -162,24 +166,38 @@ class LocalProcessExecutor:
             daemon=False,
         )
         reading: concurrent.futures.Future[bytes] | None = None
+        watchdog: asyncio.Task[int] | None = None
+        over: list[int] = []
+        doing: str | None = None
         try:
             # The first start launches the fork server and waits for its imports: off the loop.
             await asyncio.to_thread(proc.start)
             # Our copies of the child's ends go, so a dead child reads as end-of-file.
             events_out.close()
             lifeline_in.close()
+            if self.memory_limit_mb:
+                watchdog = asyncio.create_task(self._watch_memory(proc, over))
             while not job.finished:
                 reading = self._readers.submit(events_in.recv_bytes)
                 try:
                     frame = await asyncio.wrap_future(reading)
                 except (EOFError, OSError):
                     break
-                job.emit(decode_event(frame))
+                event = decode_event(frame)
+                if isinstance(event, ProgressEvent) and event.message:
+                    doing = event.message
+                job.emit(event)
             if not job.finished:
-                job.fail(_death_message(await _exit_code(proc), self.memory_limit_mb))
+                code = await _exit_code(proc)
+                if over and self.memory_limit_mb:
+                    job.fail(memory_watch.over_limit_message(self.memory_limit_mb, doing))
+                else:
+                    job.fail(_death_message(code, self.memory_limit_mb))
         except msgspec.DecodeError as exc:
             job.fail(f"the job process sent a broken event: {exc}")
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             lifeline_out.close()
             events_out.close()
             lifeline_in.close()
@@ -191,6 +209,18 @@ class LocalProcessExecutor:
                 # The reader thread sees end-of-file now the child is dead; only then may the pipe close.
                 await asyncio.to_thread(concurrent.futures.wait, [reading], 5)
             events_in.close()
+
+
+async def _watch_memory_of(proc: BaseProcess, limit_mb: int, over: list[int]) -> int:
+    """Kill the job's process group once its resident memory passes the limit (noted in `over`)."""
+    assert proc.pid is not None
+    pid = proc.pid
+
+    def kill(rss: int) -> None:
+        over.append(rss)
+        _kill_group(proc)
+
+    return await memory_watch.watch(pid, limit_mb * 1024 * 1024, lambda: proc.exitcode is None, kill)
 
 
 async def _exit_code(proc: BaseProcess) -> int:

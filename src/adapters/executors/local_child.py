@@ -2,9 +2,10 @@
 
 The process is forked from multiprocessing's fork server, which imported the engine once, so a job
 starts in milliseconds instead of paying Python's start-up and scikit-learn's import each time. It
-makes itself a process-group leader (cancel kills the group, helpers included), applies the memory
-limit before the engine allocates anything, and exits when its lifeline pipe closes: the API that
-started it is gone, and a job nobody can follow must not run on.
+makes itself a process-group leader (cancel kills the group, helpers included; the parent's memory
+watch sums the group's resident memory), tells the engine its memory limit to plan with, and exits
+when its lifeline pipe closes: the API that started it is gone, and a job nobody can follow must not
+run on.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from automl_core.execution import (
     FailedEvent,
     encode_event,
 )
+
+MEMORY_ENV = "AUTOML_JOB_MEMORY_MB"
 
 
 class JobInput(msgspec.Struct):
@@ -67,7 +70,8 @@ def main(engine_spec: str, memory_mb: int | None, payload: bytes, events: Connec
             events.send_bytes(encode_event(event))
 
     if memory_mb:
-        limit_memory(memory_mb)
+        # The parent enforces the limit on resident memory (memory_watch); the engine plans with it.
+        os.environ[MEMORY_ENV] = str(memory_mb)
     try:
         engine = load_engine(engine_spec)
     except Exception as exc:
