@@ -23,7 +23,7 @@ from automl_core.issues import Issue
 from automl_core.models import ModelRecord, Predictions
 from automl_core.previews import PreviewRequest, PreviewResult
 from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
-from automl_core.users import Identity, User
+from automl_core.users import Identity, SessionClaims, User
 from automl_core.workflow import Workflow
 
 T = TypeVar("T")
@@ -51,6 +51,9 @@ class UserRepository(Protocol):
     async def find_by_identity(self, provider: str, subject: str) -> User | None: ...
     async def find_by_email(self, email: str) -> User | None: ...
     async def link_identity(self, user_id: str, provider: str, subject: str) -> None: ...
+    async def end_sessions(self, user_id: str) -> None:
+        """Raise the user's session version, so every session issued before is refused."""
+        ...
 
 
 @runtime_checkable
@@ -295,7 +298,8 @@ class IdentityProvider(Protocol):
 
 @runtime_checkable
 class TokenService(Protocol):
-    def issue(self, user_id: str) -> str: ...
-    def verify(self, token: str) -> str:
-        """The user id the token was issued for; Unauthorized if tampered, expired or malformed."""
+    def issue(self, user_id: str, session_version: int) -> str: ...
+    def verify(self, token: str) -> SessionClaims:
+        """Who the token was issued for, under which session version; Unauthorized if tampered, expired
+        (its `exp`, or its `iat` older than the session lifetime whatever `exp` claims) or malformed."""
         ...

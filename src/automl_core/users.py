@@ -13,6 +13,15 @@ class User(msgspec.Struct, kw_only=True):
     name: str = ""
     picture: str | None = None
     created_at: datetime
+    session_version: int = 0
+    """Sessions carry the version they were issued under; signing out raises it, ending them all."""
+
+
+class SessionClaims(msgspec.Struct, frozen=True):
+    """What a verified session token says: whose it is and the session version it was issued under."""
+
+    user_id: str
+    session_version: int
 
 
 class Identity(msgspec.Struct, frozen=True):

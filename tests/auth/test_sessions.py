@@ -77,3 +77,33 @@ def test_logout_clears_the_cookie(google_site: Site, signed_in: tuple[str, str])
     cleared = response.headers["set-cookie"].lower()
     assert cleared.startswith("automl_session=")
     assert "max-age=0" in cleared or "expires=thu, 01 jan 1970" in cleared
+
+
+def test_logout_ends_the_session_on_the_server(google_site: Site, fake_google: FakeOpenIDProvider) -> None:
+    client = google_site.anonymous()
+    first = client.post("/api/auth/google", json={"credential": fake_google.id_token()}).cookies["automl_session"]
+    client = google_site.anonymous()
+    second = client.post("/api/auth/google", json={"credential": fake_google.id_token()}).cookies["automl_session"]
+    client = google_site.anonymous()
+    assert client.get("/api/auth/me", headers=cookie_headers(first)).status_code == 200
+    assert client.post("/api/auth/logout", headers=cookie_headers(first)).status_code == 204
+    for token in (first, second):  # a replayed cookie or bearer token no longer works, nor the other device's
+        for headers in (cookie_headers(token), {"Authorization": f"Bearer {token}"}):
+            response = client.get("/api/auth/me", headers=headers)
+            assert response.status_code == 401, response.text
+    again = client.post("/api/auth/google", json={"credential": fake_google.id_token()}).cookies["automl_session"]
+    assert google_site.anonymous().get("/api/auth/me", headers=cookie_headers(again)).status_code == 200
+
+
+@pytest.mark.parametrize(("iat_days", "exp_days"), [(-8, 365), (-7.1, 1), (1, 30)])
+def test_a_token_lives_seven_days_from_its_iat_whatever_its_exp_says(
+    google_site: Site, signed_in: tuple[str, str], iat_days: float, exp_days: float
+) -> None:
+    _, user_id = signed_in
+    secret = google_site.container.tokens().secret
+    now = time.time()
+    claims = {"sub": user_id, "ver": 0, "iss": ISSUER, "iat": int(now + iat_days * 86400),
+              "exp": int(now + exp_days * 86400)}  # fmt: skip
+    token = jwt.encode(claims, secret, algorithm="HS256")
+    response = google_site.anonymous().get("/api/auth/me", headers=cookie_headers(token))
+    assert response.status_code == 401, response.text

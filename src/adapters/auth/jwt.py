@@ -1,7 +1,8 @@
 """Session tokens: HS256 JWTs carrying the user id, verified strictly.
 
 Only HS256 is accepted on the way in, so `alg: none` and RS/HS key-confusion tokens fail like any
-tampered one.
+tampered one. A token lives at most the session lifetime from its `iat`, whatever its `exp` says, and
+carries the user's session version (`ver`), which signing out raises (checked in `AuthService`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import jwt
 
 from automl_core.errors import Unauthorized
 from automl_core.ports import Clock
+from automl_core.users import SessionClaims
 
 ALGORITHM = "HS256"
 SESSION_LIFETIME = timedelta(days=7)
+LEEWAY = timedelta(seconds=60)
+"""Clock skew tolerated between replicas on `iat` (a token issued a moment "in the future")."""
 ISSUER = "automl-platform"
 
 
@@ -24,12 +28,12 @@ class JwtTokenService:
         self.clock = clock
         self.lifetime = lifetime
 
-    def issue(self, user_id: str) -> str:
+    def issue(self, user_id: str, session_version: int) -> str:
         now = self.clock.now()
-        claims = {"sub": user_id, "iss": ISSUER, "iat": now, "exp": now + self.lifetime}
+        claims = {"sub": user_id, "ver": session_version, "iss": ISSUER, "iat": now, "exp": now + self.lifetime}
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
-    def verify(self, token: str) -> str:
+    def verify(self, token: str) -> SessionClaims:
         try:
             claims = jwt.decode(
                 token,
@@ -42,7 +46,12 @@ class JwtTokenService:
             raise Unauthorized("your session has expired; sign in again") from None
         except jwt.PyJWTError:
             raise Unauthorized("the session token is not valid; sign in again") from None
-        subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject:
+        subject, version, issued = claims.get("sub"), claims.get("ver", 0), claims.get("iat")
+        if not isinstance(subject, str) or not subject or type(version) is not int or type(issued) is not int:
             raise Unauthorized("the session token is not valid; sign in again")
-        return subject
+        age = self.clock.now().timestamp() - issued
+        if age > (self.lifetime + LEEWAY).total_seconds():
+            raise Unauthorized("your session has expired; sign in again")  # whatever its `exp` claims
+        if age < -LEEWAY.total_seconds():
+            raise Unauthorized("the session token is not valid; sign in again")
+        return SessionClaims(user_id=subject, session_version=version)

@@ -102,6 +102,11 @@ class MemoryUserRepository:
             raise NotFound("user", user.id)
         self.users[user.id] = copy.deepcopy(user)
 
+    async def end_sessions(self, user_id: str) -> None:
+        if user_id in self.users:
+            user = self.users[user_id]
+            user.session_version += 1
+
     async def find_by_identity(self, provider: str, subject: str) -> User | None:
         user_id = self.identities.get((provider, subject))
         return copy.deepcopy(self.users[user_id]) if user_id else None

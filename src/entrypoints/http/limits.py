@@ -41,7 +41,7 @@ def _by_user(request: Request[Any, Any, Any]) -> str:
     token = session_token(request)
     if token:
         try:
-            return f"upload:user:{container_of(request.app.state).tokens().verify(token)}"
+            return f"upload:user:{container_of(request.app.state).tokens().verify(token).user_id}"
         except Unauthorized:
             pass
     return f"upload:address:{get_remote_address(request)}"

@@ -143,6 +143,12 @@ class SqlUserRepository:
                 return
         raise NotFound("user", user.id)
 
+    async def end_sessions(self, user_id: str) -> None:
+        if _is_uuid(user_id):
+            await self.session.execute(
+                update(users).where(users.c.id == user_id).values(session_version=users.c.session_version + 1)
+            )
+
     async def find_by_identity(self, provider: str, subject: str) -> User | None:
         row = (
             await self.session.execute(

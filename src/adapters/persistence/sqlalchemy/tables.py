@@ -59,6 +59,7 @@ users = Table(
     Column("name", Text, nullable=False),
     Column("picture", Text),
     _created(),
+    Column("session_version", Integer, nullable=False, server_default="0"),
 )
 
 identities = Table(

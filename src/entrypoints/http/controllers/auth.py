@@ -27,6 +27,7 @@ from entrypoints.http.session import (
     clear_flow_state,
     clear_session,
     flow_state,
+    session_token,
     set_flow_state,
     set_session,
 )
@@ -137,8 +138,10 @@ class AuthController(Controller):
     async def me(self, user: CurrentUser) -> UserOut:
         return UserOut.of(user)
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="Sign out (clears the session cookie)")
-    async def logout(self) -> Response[None]:
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="Sign out: ends your sessions and clears the cookie")
+    async def logout(self, request: Request[Any, Any, Any], auth: Auth) -> Response[None]:
+        if token := session_token(request):
+            await auth.sign_out(token)
         response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
         clear_session(response)
         return response
