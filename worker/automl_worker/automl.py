@@ -31,6 +31,7 @@ from sklearn.pipeline import Pipeline
 
 from automl_core.catalog import CATALOG, default_metric, task_family
 from automl_core.runs import LeaderboardEntry
+from automl_worker import memory
 from automl_worker.boosting import LIBRARY_FAMILIES, NATIVE_ENCODING
 from automl_worker.budget import Clock, Cost, Plan, combined
 from automl_worker.evaluate import LOWER_IS_BETTER, Outcome, predict, score
@@ -379,7 +380,7 @@ def fit_and_predict(
     t2 = time.perf_counter()
     call = predict_call_seconds(model, fold.X_valid)
     per_row = max(t2 - t1 - call, 0.0) / max(len(fold.rows), 1)
-    return Fitted(outcome, Cost(t1 - t0, len(X), per_row, call), reached)
+    return Fitted(outcome, Cost(t1 - t0, len(X), per_row, call, memory.model_bytes(model)), reached)
 
 
 def predict_call_seconds(model: Any, X: pd.DataFrame) -> float:
@@ -623,9 +624,13 @@ def _ensemble(
 ) -> None:
     """Greedy selection over the models whose refit, prediction and plots fit the time left; kept if better."""
 
+    room = memory.room_bytes()
+
     def fits(costs: list[Cost]) -> bool:
+        """Refit, evaluation, plots and artifact fit the time left, and the refit fits the memory limit."""
         model = combined(costs, plan.refit_rows)
-        return model.fit_s + plan.evaluate_and_plots(model, 1.0, model.fit_s) + plan.save_s() <= clock.left()
+        seconds = model.fit_s + plan.evaluate_and_plots(model, 1.0, model.fit_s) + plan.save_s()
+        return seconds <= clock.left() and model.model_bytes + plan.data_bytes() <= room
 
     affordable = [d for d in pool if fits([d.cost])]
     picked = _caruana(affordable, found.metric, task, rows, y, minimize)
@@ -657,6 +662,8 @@ def _mean(costs: list[Cost]) -> Cost:
         float(np.mean([c.fit_s for c in costs])),
         int(np.mean([c.rows for c in costs])),
         float(np.mean([c.predict_s_per_row for c in costs])),
+        float(np.mean([c.predict_call_s for c in costs])),
+        int(max(c.model_bytes for c in costs)),
     )
 
 

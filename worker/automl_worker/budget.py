@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from automl_worker import memory
 from automl_worker.plots import IMPORTANCE_REPEATS, IMPORTANCE_ROWS
 
 GROWTH = 1.1
@@ -74,9 +75,14 @@ class Cost:
     predict_call_s: float = 0.0
     """A pipeline's fixed cost per predict call (column transformers, input checks): what dominates
     permutation importance, which predicts a few thousand rows once per column and repeat."""
+    model_bytes: int = 0
+    """What the fitted model holds that grows with its rows (forest nodes, k-NN's stored rows)."""
 
     def fit_on(self, rows: int) -> float:
         return self.fit_s * (max(rows, 1) / max(self.rows, 1)) ** GROWTH
+
+    def bytes_on(self, rows: int) -> int:
+        return int(self.model_bytes * max(rows, 1) / max(self.rows, 1))
 
     def predict_on(self, rows: int, calls: int = 1) -> float:
         return (self.predict_call_s + self.predict_s_per_row * rows) * calls
@@ -95,6 +101,7 @@ def combined(costs: list[Cost], rows: int) -> Cost:
         rows,
         sum(c.predict_s_per_row for c in costs),
         sum(c.predict_call_s for c in costs),
+        sum(c.bytes_on(rows) for c in costs),
     )
 
 
@@ -110,6 +117,9 @@ class Plan:
     plots: tuple[str, ...]
     ensemble: bool
     budget_s: float
+
+    def data_bytes(self) -> int:
+        return memory.data_bytes(self.refit_rows, self.n_features)
 
     def after_search(self, best: Cost) -> float:
         """Seconds everything after the search needs if `best` (or an ensemble around it) wins."""

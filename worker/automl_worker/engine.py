@@ -34,7 +34,7 @@ from automl_core.execution import (
 from automl_core.models import Feature
 from automl_core.validation import runnable_issues, validate, validate_against_schemas
 from automl_core.workflow import Graph, Node, model_branches
-from automl_worker import automl, plots
+from automl_worker import automl, memory, plots
 from automl_worker.artifacts import ModelInfo, dump, library_versions
 from automl_worker.budget import Clock, Cost, Plan, PlotRoom, combined
 from automl_worker.data import FEATURE_DTYPES, Table
@@ -424,21 +424,29 @@ class _Branch:
         return folds, inner
 
     def _rows_that_fit(self, rows: np.ndarray, model: Cost, plan: Plan, clock: Clock) -> np.ndarray:
-        """Every training row when the refit fits the time left; otherwise as many as do, said in the log."""
-        room = clock.left() - plan.save_s() - model.predict_on(plan.test_rows)
-        need = model.fit_on(len(rows))
-        if need <= room:
+        """Every training row when the refit fits the time left and the memory limit; otherwise as many
+        as do, said in the log (the search's sample-sized model is the floor)."""
+        n = len(rows)
+        room_s = clock.left() - plan.save_s() - model.predict_on(plan.test_rows)
+        need_s = model.fit_on(n)
+        room_b = memory.room_bytes()
+        need_b = model.bytes_on(n) + memory.data_bytes(n, plan.n_features)
+        by_time = n if need_s <= room_s else model.rows_for(room_s)
+        by_memory = n if need_b <= room_b else int(n * room_b / max(need_b, 1))
+        keep = min(n, max(min(by_time, by_memory), min(n, MIN_REFIT_ROWS)))
+        if keep >= n:
             return rows
-        keep = min(len(rows), max(model.rows_for(room), min(len(rows), MIN_REFIT_ROWS)))
-        if keep >= len(rows):
-            return rows
+        why = (
+            f"about {need_s:.0f} s and {max(room_s, 0):.0f} s are left"
+            if by_time <= by_memory
+            else f"about {need_b / 2**20:,.0f} MB and {room_b / 2**20:,.0f} MB are free under the memory limit"
+        )
         self.ctx.log(
-            f"a refit on all {len(rows):,} rows would need about {need:.0f} s and {max(room, 0):.0f} s are left: "
-            f"the final model is fitted on {keep:,} sampled rows",
+            f"a refit on all {n:,} rows would need {why}: the final model is fitted on {keep:,} sampled rows",
             self.node.id,
             "warning",
         )
-        pick = np.random.default_rng(self.ctx.seed).choice(len(rows), keep, replace=False)
+        pick = np.random.default_rng(self.ctx.seed).choice(n, keep, replace=False)
         return np.sort(rows[pick])
 
     def _cluster(self, splits: list[Split], mode: str) -> BranchResult:
