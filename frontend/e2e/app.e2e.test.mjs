@@ -6,6 +6,17 @@ import { DATASET, RUN_TIMEOUT, addNode, base, connect, drawEdge, page, resetStep
 
 setup("app");
 
+/** In a template's dialog: the titanic table and its `survived` column, then create. */
+async function pickTemplateData() {
+  const dialog = page.getByTestId("template-dialog");
+  await dialog.waitFor();
+  const select = page.getByTestId("template-dataset");
+  await select.selectOption(await select.locator("option", { hasText: "titanic" }).first().getAttribute("value"));
+  await page.getByTestId("template-target").selectOption("survived");
+  await snap("template-dialog");
+  await page.getByTestId("template-create").click();
+}
+
 test("sign in, upload, build, validate, run, inspect, predict", { timeout: RUN_TIMEOUT + 180_000 }, async (t) => {
   await step(t, "sign in locally", async () => {
     await page.goto(`${base}/`);
@@ -137,6 +148,13 @@ test("sign in, upload, build, validate, run, inspect, predict", { timeout: RUN_T
     await page.getByTestId("prediction-value").waitFor();
     const predicted = (await page.getByTestId("prediction-value").textContent()).trim();
     assert.match(predicted, /^(0|1|true|false)$/i);
+    // the result names the class and its probability
+    assert.match(await page.getByTestId("prediction-probability").textContent(), new RegExp(`class ${predicted} with probability \\d+(\\.\\d)?%`));
+    // filling from a dataset row: every feature gets the row's value (deck is empty in row 1: a warning says so)
+    await page.getByTestId("fill-row").click();
+    await page.getByTestId("feature-sex").filter({ hasText: "" }).waitFor();
+    assert.equal(await page.getByTestId("feature-fare").inputValue(), "7.25");
+    await page.getByTestId("empty-fields-warning").waitFor();
     await page.getByTestId("prediction-result").scrollIntoViewIfNeeded();
     await snap("prediction");
     // batch: the whole CSV
@@ -166,15 +184,14 @@ test("canvas editing, parallel branches, conflicts and deletes", { timeout: RUN_
   await step(t, "start from the 'Compare three models' template", async () => {
     await page.goto(`${base}/workflows/`);
     await page.getByTestId("template-compare").click();
+    await pickTemplateData();
     await page.waitForURL(/\/workflows\/edit\/\?id=/);
     await page.locator(".react-flow__node").nth(12).waitFor();
     assert.equal(await nodeCount(), 13);
+    // the template opens with the dataset and target picked in its dialog: nothing left to fix
+    await page.getByTestId("validation-ok").waitFor();
     const d = await page.locator('[data-testid="node-dataset"]').getAttribute("data-node-id");
     await selectNode(d);
-    const select = page.getByTestId("dataset-select");
-    await select.selectOption(await select.locator("option", { hasText: "titanic" }).first().getAttribute("value"));
-    await page.getByTestId("column-select-target").selectOption("survived");
-    await page.getByTestId("validation-ok").waitFor();
   });
 
   await step(t, "undo, redo, delete and duplicate", async () => {
@@ -251,13 +268,9 @@ test("canvas editing, parallel branches, conflicts and deletes", { timeout: RUN_
   await step(t, "the 'Classify with AutoML' template validates once a dataset and target are chosen", async () => {
     await page.goto(`${base}/workflows/`);
     await page.getByTestId("template-automl").click();
+    await pickTemplateData();
     await page.waitForURL(/\/workflows\/edit\/\?id=/);
     await page.locator('[data-testid="node-automl"]').waitFor();
-    const d = await page.locator('[data-testid="node-dataset"]').getAttribute("data-node-id");
-    await selectNode(d);
-    const select = page.getByTestId("dataset-select");
-    await select.selectOption(await select.locator("option", { hasText: "titanic" }).first().getAttribute("value"));
-    await page.getByTestId("column-select-target").selectOption("survived");
     await page.getByTestId("validation-ok").waitFor();
     await snap("template-automl");
   });

@@ -22,7 +22,7 @@ export const useToast = () => useContext(ToastContext);
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
     const first = e.issues[0];
-    return first && !e.detail.includes(first.message) ? `${e.detail}: ${first.message}` : e.detail;
+    return first && !e.detail.toLowerCase().includes(first.message.toLowerCase()) ? `${e.detail}: ${first.message}` : e.detail;
   }
   if (e instanceof Error) return e.message;
   return String(e);

@@ -6,8 +6,28 @@ import type { Dataset } from "@/lib/types";
 import { ProgressBar } from "./ui";
 import { useToast } from "./Providers";
 
+interface ReadOptions {
+  skip_rows: string;
+  header_row: boolean;
+  delimiter: string;
+  encoding: string;
+}
+
+const NO_OPTIONS: ReadOptions = { skip_rows: "", header_row: true, delimiter: "", encoding: "" };
+
+/** The option a 422 suggests ("try skip_rows=1", "try delimiter=';'"), to fill in for the next try. */
+export function suggestedOption(message: string): Partial<ReadOptions> | null {
+  const skip = /try skip_rows=(\d+)/.exec(message);
+  if (skip) return { skip_rows: skip[1] };
+  const delim = /try delimiter='([^']+)'/.exec(message);
+  if (delim) return { delimiter: delim[1] === "\\t" ? "tab" : delim[1] };
+  return null;
+}
+
 export function Upload({ onDone }: { onDone?: (d: Dataset) => void }) {
   const [over, setOver] = useState(false);
+  const [options, setOptions] = useState<ReadOptions>(NO_OPTIONS);
+  const [showOptions, setShowOptions] = useState(false);
   const [job, setJob] = useState<{ name: string; size: number; fraction: number; abort: () => void } | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const toast = useToast();
@@ -17,17 +37,29 @@ export function Upload({ onDone }: { onDone?: (d: Dataset) => void }) {
     const form = new FormData();
     form.append("file", file);
     form.append("name", file.name.replace(/\.[^.]+$/, ""));
+    if (options.skip_rows.trim()) form.append("skip_rows", options.skip_rows.trim());
+    if (!options.header_row) form.append("header_row", "false");
+    if (options.delimiter) form.append("delimiter", options.delimiter === "tab" ? "\t" : options.delimiter);
+    if (options.encoding.trim()) form.append("encoding", options.encoding.trim());
     const { promise, abort } = uploadWithProgress<Dataset>("/datasets", form, (fraction) =>
       setJob((j) => (j ? { ...j, fraction } : j)),
     );
     setJob({ name: file.name, size: file.size, fraction: 0, abort });
     promise
       .then((d) => {
-        toast.success(`Uploaded ${d.name}: ${d.row_count.toLocaleString()} rows`);
+        toast.success(`Uploaded ${d.name}: ${d.row_count.toLocaleString()} rows${d.duplicate_of ? " (the same file as an earlier upload)" : ""}`);
+        setOptions(NO_OPTIONS);
         qc.invalidateQueries({ queryKey: ["datasets"] });
         onDone?.(d);
       })
-      .catch((e) => toast.error(e, `Upload of ${file.name} failed`))
+      .catch((e) => {
+        const fix = suggestedOption(e instanceof Error ? e.message : String(e));
+        if (fix) {
+          setOptions((o) => ({ ...o, ...fix }));
+          setShowOptions(true);
+        }
+        toast.error(e, fix ? `${file.name}: the import options below now hold the suggested fix; choose the file again` : `Upload of ${file.name} failed`);
+      })
       .finally(() => {
         setJob(null);
         if (input.current) input.current.value = "";
@@ -93,6 +125,38 @@ export function Upload({ onDone }: { onDone?: (d: Dataset) => void }) {
           />
         </div>
       )}
+      <details className="upload-options" open={showOptions} onToggle={(e) => setShowOptions((e.target as HTMLDetailsElement).open)}>
+        <summary>Import options (CSV and TSV)</summary>
+        <div className="row wrap" style={{ gap: 16, marginTop: 10, alignItems: "flex-end" }}>
+          <label className="field">
+            Lines to skip before the header
+            <input className="input" type="number" min={0} style={{ width: 110 }} value={options.skip_rows} placeholder="0" onChange={(e) => setOptions({ ...options, skip_rows: e.target.value })} data-testid="option-skip_rows" />
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={options.header_row} onChange={(e) => setOptions({ ...options, header_row: e.target.checked })} data-testid="option-header_row" />
+            First row holds the column names
+          </label>
+          <label className="field">
+            Delimiter
+            <select className="input" value={options.delimiter} onChange={(e) => setOptions({ ...options, delimiter: e.target.value })} data-testid="option-delimiter">
+              <option value="">Detect</option>
+              <option value=",">Comma ,</option>
+              <option value=";">Semicolon ;</option>
+              <option value="tab">Tab</option>
+              <option value="|">Pipe |</option>
+            </select>
+          </label>
+          <label className="field">
+            Encoding
+            <select className="input" value={options.encoding} onChange={(e) => setOptions({ ...options, encoding: e.target.value })} data-testid="option-encoding">
+              <option value="">Detect</option>
+              <option value="utf-8">UTF-8</option>
+              <option value="latin-1">Latin-1 (ISO 8859-1)</option>
+              <option value="cp1252">Windows-1252</option>
+            </select>
+          </label>
+        </div>
+      </details>
     </div>
   );
 }

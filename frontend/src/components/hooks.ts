@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { useToast } from "@/components/Providers";
-import { api } from "@/lib/api";
+import { api, ApiError } from "@/lib/api";
 import type { AuthConfig, Catalog, Dataset, Page, User } from "@/lib/types";
 
 export const useMe = () =>
@@ -40,22 +40,33 @@ export function useDeletableResource<T>(collection: "datasets" | "models", label
   const qc = useQueryClient();
   const toast = useToast();
   const [confirm, setConfirm] = useState(false);
+  /** Why the API refused (409: saved workflows use it); the page then asks "delete anyway?". */
+  const [inUse, setInUse] = useState<string | null>(null);
   const query = useQuery({
     queryKey: [collection.slice(0, -1), id],
     queryFn: () => api<T>(`/${collection}/${id}`),
     enabled: !!id,
   });
   const remove = useMutation({
-    mutationFn: () => api(`/${collection}/${id}`, { method: "DELETE" }),
+    mutationFn: (force: boolean | void) => api(`/${collection}/${id}${force ? "?force=true" : ""}`, { method: "DELETE" }),
     onSuccess: () => {
+      setInUse(null);
       toast.success(`${label} deleted`);
       qc.invalidateQueries({ queryKey: [collection] });
       router.push(`/${collection}/`);
     },
     onError: (e) => {
+      if (e instanceof ApiError && e.status === 409) {
+        setInUse(e.detail.replace(/\s*Delete with force=true.*$/, ""));
+        return;
+      }
       setConfirm(false);
       toast.error(e, "Could not delete");
     },
   });
-  return { id, query, remove, confirm, setConfirm };
+  const cancel = () => {
+    setConfirm(false);
+    setInUse(null);
+  };
+  return { id, query, remove, confirm, setConfirm, inUse, cancel };
 }

@@ -116,6 +116,8 @@ export interface Dataset {
   row_count: number;
   columns: DatasetColumn[];
   created_at: string;
+  /** The id of an earlier upload of the same file, if any. */
+  duplicate_of?: string | null;
 }
 
 export interface Preview {

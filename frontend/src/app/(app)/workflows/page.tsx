@@ -1,36 +1,71 @@
 "use client";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useCatalog } from "@/components/hooks";
+import { useCatalog, useDatasets } from "@/components/hooks";
+import { useNewWorkflow } from "@/components/useNewWorkflow";
 import { useToast } from "@/components/Providers";
 import { ConfirmDialog, Empty, PageHead, SkeletonRows } from "@/components/ui";
 import { api, formatDate } from "@/lib/api";
-import { indexCatalog, TEMPLATES, toApi } from "@/lib/graph";
+import { TEMPLATES, type Template } from "@/lib/graph";
 import type { Page, Workflow } from "@/lib/types";
 
+/** A template starts from the dataset and target the user picks here, so it opens without problems. */
+function TemplateDialog({ template, busy, onCancel, onCreate }: { template: Template; busy: boolean; onCancel: () => void; onCreate: (datasetId: string | null, target: string | null) => void }) {
+  const datasets = useDatasets().data?.items ?? [];
+  const [datasetId, setDatasetId] = useState("");
+  const [target, setTarget] = useState("");
+  const columns = datasets.find((d) => d.id === datasetId)?.columns ?? [];
+  return (
+    <div className="backdrop" role="presentation" onMouseDown={onCancel}>
+      <div className="dialog stack" role="dialog" aria-modal="true" aria-label={`Start from ${template.name}`} data-testid="template-dialog" onMouseDown={(e) => e.stopPropagation()}>
+        <h2 style={{ margin: 0 }}>{template.name}</h2>
+        <div className="muted small">{template.description}</div>
+        <label className="field">
+          Dataset
+          <select className="input" value={datasetId} onChange={(e) => (setDatasetId(e.target.value), setTarget(""))} data-testid="template-dataset">
+            <option value="">{datasets.length ? "Choose a dataset…" : "No datasets yet: upload one first"}</option>
+            {datasets.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name} ({d.row_count.toLocaleString()} rows)
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          Column to predict
+          <select className="input" value={target} onChange={(e) => setTarget(e.target.value)} disabled={!columns.length} data-testid="template-target">
+            <option value="">{columns.length ? "Choose a column…" : "Choose a dataset first"}</option>
+            {columns.map((c) => (
+              <option key={c.name} value={c.name}>
+                {c.name} · {c.dtype}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="row">
+          <span className="spacer" />
+          <button className="btn" onClick={onCancel}>
+            Cancel
+          </button>
+          <button className="btn primary" disabled={busy} onClick={() => onCreate(datasetId || null, target || null)} data-testid="template-create">
+            {datasetId && target ? "Create" : "Create without choosing"}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
 export default function Workflows() {
-  const router = useRouter();
   const qc = useQueryClient();
   const toast = useToast();
   const catalog = useCatalog();
   const q = useQuery({ queryKey: ["workflows"], queryFn: () => api<Page<Workflow>>("/workflows?limit=200&offset=0") });
   const [deleting, setDeleting] = useState<Workflow | null>(null);
 
-  const create = useMutation({
-    mutationFn: (templateId: string | null) => {
-      const t = TEMPLATES.find((x) => x.id === templateId);
-      const graph = t ? t.build(indexCatalog(catalog.data)) : { nodes: [], edges: [] };
-      const body = { name: t ? t.name : "Untitled workflow", description: t?.description ?? "", ...toApi(graph.nodes, graph.edges) };
-      return api<Workflow>("/workflows", { body });
-    },
-    onSuccess: (w) => {
-      qc.invalidateQueries({ queryKey: ["workflows"] });
-      router.push(`/workflows/edit/?id=${w.id}`);
-    },
-    onError: (e) => toast.error(e, "Could not create the workflow"),
-  });
+  const create = useNewWorkflow();
+  const [picking, setPicking] = useState<string | null>(null);
 
   const del = useMutation({
     mutationFn: (id: string) => api(`/workflows/${id}`, { method: "DELETE" }),
@@ -49,7 +84,7 @@ export default function Workflows() {
   return (
     <div className="stack">
       <PageHead title="Workflows" sub="Pipelines from a dataset to trained, evaluated models.">
-        <button className="btn primary" onClick={() => create.mutate(null)} disabled={create.isPending} data-testid="new-workflow">
+        <button className="btn primary" onClick={() => create.mutate({})} disabled={create.isPending} data-testid="new-workflow">
           + New workflow
         </button>
       </PageHead>
@@ -59,7 +94,7 @@ export default function Workflows() {
             key={t.id}
             className="card"
             style={{ textAlign: "left", cursor: "pointer", font: "inherit" }}
-            onClick={() => create.mutate(t.id)}
+            onClick={() => setPicking(t.id)}
             disabled={create.isPending || !catalog.data}
             data-testid={`template-${t.id}`}
             aria-label={`Start from template: ${t.name}`}
@@ -115,6 +150,7 @@ export default function Workflows() {
           </table>
         )}
       </div>
+      {picking && <TemplateDialog template={TEMPLATES.find((t) => t.id === picking)!} busy={create.isPending} onCancel={() => setPicking(null)} onCreate={(datasetId, target) => create.mutate({ templateId: picking, datasetId, target })} />}
       <ConfirmDialog
         open={!!deleting}
         title={`Delete ${deleting?.name ?? "workflow"}?`}

@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { useNewWorkflow } from "@/components/useNewWorkflow";
 import { useDeletableResource } from "@/components/hooks";
 import { ConfirmDialog, Empty, PageHead, Skeleton, SkeletonRows, Sparkline } from "@/components/ui";
 import { api, formatBytes, formatDate, formatNumber } from "@/lib/api";
@@ -162,7 +163,8 @@ function Profile({ id, dataset }: { id: string; dataset: Dataset }) {
 }
 
 export default function DatasetView() {
-  const { id, query: q, remove: del, confirm, setConfirm } = useDeletableResource<Dataset>("datasets", "Dataset");
+  const { id, query: q, remove: del, confirm, setConfirm, inUse, cancel } = useDeletableResource<Dataset>("datasets", "Dataset");
+  const fromDataset = useNewWorkflow();
   if (!id) return <Empty title="No dataset selected" />;
   if (q.isLoading) return <Skeleton height={300} />;
   if (q.error || !q.data)
@@ -181,6 +183,9 @@ export default function DatasetView() {
         title={<span data-testid="dataset-name">{d.name}</span>}
         sub={`${d.filename} · ${d.format} · uploaded ${formatDate(d.created_at)}`}
       >
+        <button className="btn primary" onClick={() => fromDataset.mutate({ datasetId: d.id, name: d.name })} disabled={fromDataset.isPending} data-testid="new-workflow-from-dataset">
+          New workflow from this dataset
+        </button>
         <button className="btn danger" onClick={() => setConfirm(true)} data-testid="delete-dataset">
           Delete
         </button>
@@ -209,13 +214,19 @@ export default function DatasetView() {
       <PreviewTable id={d.id} />
       <div className="muted small">
         Content hash <code>{d.content_hash}</code>
+        {d.duplicate_of && (
+          <>
+            {" "}
+            · the same file as <Link href={`/datasets/view/?id=${d.duplicate_of}`}>an earlier upload</Link>
+          </>
+        )}
       </div>
       <ConfirmDialog
         open={confirm}
-        title={`Delete ${d.name}?`}
-        message="The table is removed for good. Workflows that use it will need another dataset."
-        onCancel={() => setConfirm(false)}
-        onConfirm={() => del.mutate()}
+        title={inUse ? `${d.name} is in use` : `Delete ${d.name}?`}
+        message={inUse ? `${inUse}. Delete it anyway? Those workflows will need another dataset.` : "The table is removed for good. Models trained on it keep working."}
+        onCancel={cancel}
+        onConfirm={() => del.mutate(!!inUse)}
         busy={del.isPending}
       />
     </div>

@@ -2,6 +2,8 @@
 import Link from "next/link";
 import { useMutation } from "@tanstack/react-query";
 import { useRef, useState } from "react";
+import { FillFromRow } from "@/components/FillFromRow";
+import { DownloadIcon } from "@/components/icons";
 import { useDeletableResource } from "@/components/hooks";
 import { errorText, useToast } from "@/components/Providers";
 import { MetricCards } from "@/components/Results";
@@ -21,15 +23,22 @@ function coerce(dtype: string, raw: string): unknown {
   return raw;
 }
 
-function PredictionOutput({ p }: { p: Predictions }) {
+function PredictionOutput({ p, target }: { p: Predictions; target?: string | null }) {
   const classes = p.classes ?? [];
+  const k = classes.findIndex((c) => String(c) === String(p.predictions[0]));
+  const probability = k >= 0 ? p.probabilities?.[0]?.[k] : undefined;
   return (
     <div className="stack" style={{ gap: 8 }} data-testid="prediction-result">
       <div className="stat best">
-        <div className="label">Prediction</div>
+        <div className="label">{target ? `Predicted ${target}` : "Prediction"}</div>
         <div className="value" data-testid="prediction-value">
           {String(p.predictions[0])}
         </div>
+        {probability !== undefined && (
+          <div className="small" data-testid="prediction-probability">
+            class {String(p.predictions[0])} with probability {(probability * 100).toFixed(1)}%
+          </div>
+        )}
       </div>
       {p.probabilities?.[0] && classes.length > 0 && (
         <div className="stack" style={{ gap: 4 }}>
@@ -73,6 +82,7 @@ function PredictForm({ model }: { model: Model }) {
   return (
     <div className="card stack">
       <h2 style={{ margin: 0 }}>Predict one row</h2>
+      {model.provenance?.dataset_id && <FillFromRow datasetId={model.provenance.dataset_id} features={model.features} onFill={setValues} />}
       <form
         className="stack"
         style={{ gap: 12 }}
@@ -119,7 +129,17 @@ function PredictForm({ model }: { model: Model }) {
           <button className="btn primary" type="submit" disabled={predict.isPending} data-testid="predict-submit">
             {predict.isPending ? "Predicting…" : "Predict"}
           </button>
-          <span className="muted small">Leave a field empty to send it as missing.</span>
+          {(() => {
+            const empty = model.features.filter((f) => !(values[f.name] ?? "").trim()).length;
+            return empty ? (
+              <span className="small" style={{ color: "var(--warning)" }} data-testid="empty-fields-warning">
+                {empty === model.features.length ? "Every field is empty" : `${empty} of ${model.features.length} fields are empty`}: they are sent as missing values, which
+                the model fills as it learned to.
+              </span>
+            ) : (
+              <span className="muted small">Every field is filled.</span>
+            );
+          })()}
         </div>
       </form>
       {error && (
@@ -127,7 +147,7 @@ function PredictForm({ model }: { model: Model }) {
           {error}
         </div>
       )}
-      {result && <PredictionOutput p={result} />}
+      {result && <PredictionOutput p={result} target={model.target} />}
     </div>
   );
 }
@@ -243,7 +263,7 @@ export default function ModelView() {
         }
       >
         <a className="btn" href={apiUrl(`/models/${m.id}/download`)} download data-testid="download-model">
-          ⭳ Download (.skops)
+          <DownloadIcon /> Download (.skops)
         </a>
         <button className="btn danger" onClick={() => setConfirm(true)}>
           Delete
