@@ -16,7 +16,6 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler
 
 from adapters.persistence.sqlalchemy import migrate
@@ -31,6 +30,7 @@ from entrypoints.http.controllers.runs import RunController
 from entrypoints.http.controllers.workflows import WorkflowController
 from entrypoints.http.csrf import OriginCheckMiddleware
 from entrypoints.http.dependencies import DEPENDENCIES
+from entrypoints.http.docs import docs_assets_router, docs_viewer
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.hooks import check_request
 from entrypoints.http.limits import rate_limits
@@ -80,6 +80,7 @@ def create_app(container: Container) -> Litestar:
         WorkflowController,
         RunController,
         ModelController,
+        docs_assets_router(),
     ]
     if settings.frontend_dir is not None and settings.frontend_dir.is_dir():
         handlers.append(frontend_router(settings.frontend_dir))
@@ -99,6 +100,6 @@ def create_app(container: Container) -> Litestar:
             version=API_VERSION,
             description="Upload tables, build and run workflows, keep and use the models they train.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[docs_viewer()],
         ),
     )

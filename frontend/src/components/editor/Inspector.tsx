@@ -98,7 +98,7 @@ export function Inspector(props: Props) {
           )}
           <div>
             <h3>Shortcuts</h3>
-            <dl className="kv small shortcuts">
+            <dl className="small shortcuts">
               {SHORTCUTS.map(([keys, what]) => (
                 <div key={keys} className="shortcut">
                   <dt>{keys}</dt>

@@ -75,7 +75,12 @@ export function useAutosave(workflow: Workflow, draft: Draft) {
 
   const { key, name, description } = draft;
   useEffect(() => {
-    if (conflict.current || same({ key, name, description }, saved.current)) return;
+    if (conflict.current) return;
+    if (same({ key, name, description }, saved.current)) {
+      // back to what is saved (an undo before the save fired): nothing to send
+      setState((s) => (s === "dirty" ? "saved" : s));
+      return;
+    }
     setState((s) => (s === "saving" ? s : "dirty"));
     const t = setTimeout(() => void saveNow(), 800);
     return () => clearTimeout(t);
