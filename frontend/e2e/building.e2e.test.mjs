@@ -78,6 +78,8 @@ test("import with options, build by clicking, fix the listed problems, overlay t
     const boxes = await Promise.all([s, rf, v].map((id) => page.locator(`.react-flow__node[data-id="${id}"]`).boundingBox()));
     assert.ok(boxes[1].x > boxes[0].x + 100 && boxes[2].x > boxes[1].x + 100, "each step lands right of the one before");
     // a second model into the same Visualize (its input takes several)
+    await page.keyboard.press("f");
+    await page.waitForTimeout(500);
     await connect(lr, "model", v, "input");
     assert.deepEqual(await savedLinks(), [
       ["dataset", "split"],

@@ -63,6 +63,10 @@ export function useGraphEdits(history: GraphHistory, index: CatalogIndex, wrappe
         const { node, edge } = addAfter(spec, sel[0], nodes, edges, index);
         node.selected = true;
         change((g) => ({ nodes: [...deselect(g.nodes), node], edges: edge ? [...g.edges, edge] : g.edges }));
+        // a step placed past the edge of the view: fit the graph so it is seen
+        const box = wrapper.current?.getBoundingClientRect();
+        const far = box ? rf.screenToFlowPosition({ x: box.right, y: box.bottom }) : undefined;
+        if (far && (node.position.x + NODE_WIDTH > far.x || node.position.y + 80 > far.y)) setTimeout(() => rf.fitView({ padding: 0.2, duration: 200, maxZoom: 1.1 }), 30);
         return;
       }
       const box = wrapper.current?.getBoundingClientRect();

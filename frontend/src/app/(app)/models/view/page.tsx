@@ -4,6 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { FillFromRow } from "@/components/FillFromRow";
 import { DownloadIcon } from "@/components/icons";
+import { SkopsSnippet } from "@/components/SkopsSnippet";
 import { useDeletableResource } from "@/components/hooks";
 import { errorText, useToast } from "@/components/Providers";
 import { MetricCards } from "@/components/Results";
@@ -332,6 +333,7 @@ export default function ModelView() {
       </div>
       <PredictForm model={m} />
       <BatchPredict model={m} />
+      <SkopsSnippet classifier={!!m.classes?.length} />
       <ConfirmDialog
         open={confirm}
         title={`Delete ${m.name}?`}
