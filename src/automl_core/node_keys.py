@@ -65,5 +65,11 @@ def branch_key(graph: Graph, keys: Mapping[str, str], model_id: str) -> str:
     return _digest({"branch": keys[model_id], "below": below})
 
 
-def preview_key(keys: Mapping[str, str], node_id: str, limit: int) -> str:
-    return _digest({"preview": keys[node_id], "limit": limit})
+def fitted_key(keys: Mapping[str, str], model_id: str) -> str:
+    """Where a model step's fitted pipeline is cached: it depends on the model and what is above it only."""
+    return _digest({"fitted": keys[model_id]})
+
+
+def preview_key(keys: Mapping[str, str], node_id: str, limit: int, fitted: bool = False) -> str:
+    """A preview's key; `fitted`: a model step shown with its run's fitted pipeline rather than refitted."""
+    return _digest({"preview": keys[node_id], "limit": limit, "fitted": fitted})

@@ -26,6 +26,9 @@ class PreviewRequest(msgspec.Struct, kw_only=True):
     dataset_hashes: dict[str, str] = msgspec.field(default_factory=dict)
     seed: int = 0
     limit: int = DEFAULT_LIMIT
+    fitted: bytes | None = None
+    """A model step's pipeline as a run fitted it (skops), when the caller has it: its predictions are shown
+    instead of fitting again (AutoML steps are only previewed this way)."""
     contract_version: int = CONTRACT_VERSION
 
 

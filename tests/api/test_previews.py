@@ -82,3 +82,25 @@ def test_bad_requests_name_what_is_wrong(user: User, other_user: User, titanic: 
     assert searched.json()["extra"]["issues"][0]["node_id"] == "model"
     assert "AutoML" in searched.json()["detail"]
     assert user.client.post("/api/workflows/preview", json={**graph, "node_id": "data"}).status_code == 401
+
+
+def test_after_a_run_a_model_step_shows_the_model_it_fitted(user: User, titanic: dict[str, Any]) -> None:
+    graph = titanic_graph(titanic["id"])
+    refitted = preview(user, graph, "model", limit=500)
+    run = user.post("/api/workflows/execute", json={"name": "fit", **graph}).json()
+    assert user.wait_for_run(run["id"])["status"] == "succeeded"
+    from_run = preview(user, graph, "model", limit=500)
+    assert from_run["cached"] is False and "predictions of the model the last run fitted" in " ".join(from_run["log"])
+    assert from_run["rows"] == refitted["rows"]  # the same rows, split and seed: the same predictions
+
+
+def test_an_automl_step_is_previewed_with_the_model_its_run_found(user: User, titanic: dict[str, Any]) -> None:
+    graph = titanic_graph(titanic["id"], model="automl")
+    graph["nodes"][4]["params"] = {"time_budget_s": 5, "ensemble": False}
+    before = user.post("/api/workflows/preview", json={**graph, "node_id": "model"})
+    assert before.status_code == 422 and "run the workflow" in before.json()["detail"]
+    run = user.post("/api/workflows/execute", json={"name": "search", **graph}).json()
+    assert user.wait_for_run(run["id"], timeout_s=120)["status"] == "succeeded"
+    after = preview(user, graph, "model", limit=10)
+    assert after["kind"] == "predictions" and after["total_rows"] == round(891 * 0.25)
+    assert [c["name"] for c in after["columns"]][:3] == ["row", "survived", "prediction"]

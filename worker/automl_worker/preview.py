@@ -31,11 +31,13 @@ from automl_core.previews import (
 )
 from automl_core.validation import validate_against_schemas
 from automl_core.workflow import GraphError, Node, branch_path, is_trainable
+from automl_worker import artifacts
 from automl_worker.data import Table
 from automl_worker.engine import OPENMP_THREADS, Data, load_data, plan_rows
 from automl_worker.errors import EngineError
 from automl_worker.evaluate import predict
 from automl_worker.fitting import Context, attribute, fit_branch, fit_prefix
+from automl_worker.steps import params_of
 
 READS_A_MODEL = frozenset({"evaluate", "visualize"})
 
@@ -107,12 +109,6 @@ class _Preview:
         return train, test, SplitSizes(train=len(train), test=len(test), folds=len(splits) if mode == "kfold" else None)
 
     def _predictions(self, head: Node) -> PreviewResult:
-        if head.type == "automl":
-            raise EngineError(
-                "an AutoML step searches for its whole time budget, so it is not previewed: run the workflow "
-                "to see its model's results",
-                head.id,
-            )
         data = self.data
         if self.split is not None:
             train, test, sizes = self._split(self.split)
@@ -122,8 +118,10 @@ class _Preview:
             self.ctx.log("no split drawn: predictions are on a 25% hold-out", head.id)
         if data.task == "clustering":
             train = test = np.arange(len(data.X)) if self.split is None else test
-        y_train = None if data.y is None else data.y[train]
-        model, _ = fit_branch(self.ctx, self.steps, head, data.X.iloc[train], y_train, data.task)
+        model = self._fitted(head)
+        if model is None:
+            y_train = None if data.y is None else data.y[train]
+            model, _ = fit_branch(self.ctx, self.steps, head, data.X.iloc[train], y_train, data.task)
         frame = pd.DataFrame({"row": test.astype(np.int64) + 1})
         with attribute(self.ctx, head):
             if data.task == "clustering":
@@ -131,6 +129,31 @@ class _Preview:
             else:
                 frame = self._beside_truth(frame, model, test)
         return _result(self.node.id, "predictions", frame, self.request.limit, sizes, {})
+
+    def _fitted(self, head: Node) -> Pipeline | None:
+        """The run's own fitted pipeline when it learned from the hold-out's training rows only; None: fit here.
+
+        Without a hold-out split the run refitted its model on every row, so its "test" predictions would
+        be on rows it learned from: a model is then fitted here, and an AutoML step (whose search would
+        take its whole budget) is not previewed."""
+        holdout = self.split is not None and params_of(self.split)["method"] == "holdout"
+        if self.request.fitted and holdout:
+            try:
+                pipeline, _ = artifacts.load(self.request.fitted)
+            except artifacts.ArtifactError as exc:
+                raise EngineError(f"the run's fitted model can't be read: {exc}", head.id) from None
+            self.ctx.log("predictions of the model the last run fitted", head.id)
+            return pipeline  # type: ignore[no-any-return]
+        if head.type == "automl":
+            raise EngineError(
+                "an AutoML step searches for its whole time budget, so its preview shows the model a run "
+                "found: run the workflow (with a hold-out split) first"
+                if not self.request.fitted
+                else "this AutoML step's model was refitted on every row, so it has no test rows to show: "
+                "draw a hold-out split above it to preview its predictions",
+                head.id,
+            )
+        return None
 
     def _beside_truth(self, frame: pd.DataFrame, model: Pipeline, test: np.ndarray) -> pd.DataFrame:
         data = self.data

@@ -15,14 +15,14 @@ import msgspec
 
 from automl_core.errors import InvalidInput, NotFound, Unavailable
 from automl_core.issues import Issue
-from automl_core.node_keys import node_keys, preview_key
+from automl_core.node_keys import fitted_key, node_keys, preview_key
 from automl_core.ports import BlobStore, StepPreviewer
 from automl_core.previews import DEFAULT_LIMIT, MAX_LIMIT, PreviewRequest, PreviewResult
 from automl_core.services import UowFactory
 from automl_core.services.node_cache import NodeCache
 from automl_core.services.workflows import schemas_for
 from automl_core.validation import parse_graph, validate, validate_against_schemas
-from automl_core.workflow import Graph, dataset_ids
+from automl_core.workflow import Graph, dataset_ids, is_trainable
 
 
 def needed_for(graph: Graph, node_id: str) -> Graph:
@@ -40,6 +40,15 @@ def needed_for(graph: Graph, node_id: str) -> Graph:
         nodes=[n for n in graph.nodes if n.id in keep],
         edges=[e for e in graph.edges if e.source in keep and e.target in keep],
     )
+
+
+def _model_of(graph: Graph, node_id: str) -> str | None:
+    """The model step a preview shows: the node itself, or the model an evaluate/visualize step reads."""
+    nodes, parents = graph.node_map(), {e.target: e.source for e in graph.edges}
+    current: str | None = node_id
+    while current is not None and nodes[current].type in ("evaluate", "visualize"):
+        current = parents.get(current)
+    return current if current is not None and is_trainable(nodes[current].type) else None
 
 
 class PreviewService:
@@ -69,13 +78,21 @@ class PreviewService:
         if issues:
             raise InvalidInput("this step cannot be previewed until the steps above it are valid", issues)
         hashes = {ident: d.content_hash for ident, d in records.items()}
-        key = preview_key(node_keys(graph, hashes, seed), node_id, limit)
+        keys = node_keys(graph, hashes, seed)
+        fitted = None
+        model = _model_of(graph, node_id)
+        if model is not None:
+            fitted = await self.cache.load(owner_id, fitted_key(keys, model))
+        # What a model step shows depends on whether its run's fitted pipeline is at hand.
+        key = preview_key(keys, node_id, limit, fitted=fitted is not None)
         hit = await self.cache.load(owner_id, key)
         if hit is not None:
             return msgspec.structs.replace(msgspec.msgpack.decode(hit, type=PreviewResult), cached=True)
         if self.previewer is None:
             raise Unavailable("the configured executor cannot preview steps")
-        request = PreviewRequest(workflow=graph, node_id=node_id, dataset_hashes=hashes, seed=seed, limit=limit)
+        request = PreviewRequest(
+            workflow=graph, node_id=node_id, dataset_hashes=hashes, seed=seed, limit=limit, fitted=fitted
+        )
         async with contextlib.AsyncExitStack() as stack:
             try:
                 files: dict[str, Path] = {

@@ -16,13 +16,16 @@ import msgspec
 
 from automl_core.catalog import node_type
 from automl_core.execution import BranchResult, ExecutionResult
-from automl_core.node_keys import branch_key, node_keys
+from automl_core.node_keys import branch_key, fitted_key, node_keys
 from automl_core.runs import Run
 from automl_core.services.node_cache import NodeCache
 from automl_core.workflow import Graph, branch_path, downstream, is_trainable
 
 
 class CachedBranch(msgspec.Struct, kw_only=True):
+    """A branch result without its artifact, which is cached on its own under the model's `fitted_key`
+    (step previews show that fitted model's predictions)."""
+
     branch: BranchResult
     library_versions: dict[str, str] = msgspec.field(default_factory=dict)
 
@@ -85,8 +88,11 @@ class BranchReuse:
             if not is_trainable(node.type):
                 continue
             data = await self.cache.load(run.owner_id, branch_key(graph, keys, node.id))
-            if data is not None:
-                found[node.id] = msgspec.msgpack.decode(data, type=CachedBranch)
+            artifact = await self.cache.load(run.owner_id, fitted_key(keys, node.id)) if data else None
+            if data is not None and artifact is not None:
+                cached = msgspec.msgpack.decode(data, type=CachedBranch)
+                cached.branch = msgspec.structs.replace(cached.branch, artifact=artifact)
+                found[node.id] = cached
         remaining = without_branches(graph, set(found)) if found else graph
         return Reuse(found=found, remaining=remaining, keys=keys)
 
@@ -95,6 +101,8 @@ class BranchReuse:
         for branch in result.branches:
             if branch.node_id in reuse.found or branch.node_id not in reuse.keys:
                 continue
+            await self.cache.store(run.owner_id, fitted_key(reuse.keys, branch.node_id), branch.artifact)
             key = branch_key(run.snapshot, reuse.keys, branch.node_id)
-            entry = CachedBranch(branch=branch, library_versions=result.library_versions)
+            light = msgspec.structs.replace(branch, artifact=b"")
+            entry = CachedBranch(branch=light, library_versions=result.library_versions)
             await self.cache.store(run.owner_id, key, msgspec.msgpack.encode(entry))

@@ -328,8 +328,13 @@ class RunSupervisor:
             await self._finish(run, RunStatus.FAILED, error=refused)
             return
         plan = self._reuse.get(run.id)
-        if plan is not None:
+        if plan is not None and self.reuse is not None:
             result = plan.merged(run.snapshot, result)
+            # Cached before the run reads as succeeded, so whatever its owner does next finds it.
+            try:
+                await self.reuse.remember(run, plan, result)
+            except Exception:  # a cache that cannot be written only means the next run trains again
+                log.exception("run %s: could not cache its branch results", run.id)
         artifacts = {b.node_id: await self.blobs.put_stream(_once(b.artifact)) for b in result.branches}
         now = self.clock.now()
         async with self.uow() as uow:
@@ -381,11 +386,6 @@ class RunSupervisor:
             await uow.runs.set_outcome(run.id, results, None)
             await uow.runs.set_progress(run.id, Progress(1.0, "done"), result.log)
             await uow.commit()
-        if plan is not None and self.reuse is not None:
-            try:
-                await self.reuse.remember(run, plan, result)
-            except Exception:  # a cache that cannot be written only means the next run trains again
-                log.exception("run %s: could not cache its branch results", run.id)
 
     async def _finish(self, run: Run, status: RunStatus, error: RunError | None = None) -> None:
         """End the attempt this supervisor drives; a no-op if the run already ended or was taken back."""
