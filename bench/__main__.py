@@ -28,6 +28,8 @@ RESULTS = Path(__file__).parent / "results"
 SECTIONS: dict[str, tuple[str, str]] = {
     "automl": ("bench.automl_table", "AutoML node vs default HGB / random forest"),
     "flaml": ("bench.flaml_compare", "AutoML node vs FLAML (same split, budget, cores)"),
+    "automl-vs": ("bench.automl_vs", "AutoML node vs FLAML and AutoGluon medium/best (same split, budget, 2 cores)"),
+    "big-table": ("bench.big_table", "1M rows x 18 columns on a 2 GB job: wall vs budget, peak memory, vs default HGB"),
     "overhead": ("bench.overhead", "Platform overhead: run wall time minus engine time"),
     "api": ("bench.api_load", "API throughput vs a bare Litestar app"),
     "ingestion": ("bench.ingestion", "Upload ingestion vs polars.read_csv"),
@@ -89,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="a quick slice of each benchmark")
     parser.add_argument("--budget", type=float, default=60.0, help="AutoML time budget per table, seconds")
     parser.add_argument("--only", nargs="*", choices=sorted(SECTIONS), help="run only these sections")
+    parser.add_argument("--tables", nargs="*", help="shared tables for the AutoML comparisons (default: all)")
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 220)  # wide tables stay legible in logs
     chosen = args.only or (["validation", "automl"] if args.smoke else list(SECTIONS))
@@ -101,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         started = time.perf_counter()
         kwargs: dict[str, Any] = {"smoke": args.smoke}
-        if name in ("automl", "flaml"):
+        if name in ("automl", "flaml", "automl-vs", "big-table"):
             kwargs["budget_s"] = 5.0 if args.smoke else args.budget
+        if name in ("automl-vs", "flaml") and args.tables:
+            kwargs["datasets"] = args.tables
         rows = runner(**kwargs)
         report["sections"][name] = {"rows": rows, "seconds": round(time.perf_counter() - started, 1)}
         show(console, title, rows)

@@ -50,8 +50,7 @@ time, scaled up, says whether the full trial fits in the budget left (a slow for
 is skipped instead of overrunning). The first trial, the strongest default, is never skipped this
 way: the extrapolation overrates boosting's fixed costs."""
 RESERVE_CAP = 0.4
-"""The work after the search never takes more than this share of the budget from it: past that the
-final model is refitted on fewer rows instead (see the engine's final-fit planning)."""
+"""Room for an ensemble's refit takes at most this share of the budget from the search."""
 RESERVE_FIRST = 0.15
 """Share of the budget kept for after the search until a finished trial has measured its costs."""
 CALL_PROBE_ROWS = 5
@@ -455,10 +454,15 @@ def search(
         return min(done.values(), key=lambda d: d.score if minimize else -d.score) if done else None
 
     def deadline() -> float:
-        """The node's end less what the best model so far needs after the search (capped)."""
+        """The node's end less what the best model so far needs after the search: all of it for that
+        model alone (its refit on every row is worth more than more trials), a capped share for an
+        ensemble around it."""
         leader = best()
-        reserve = plan.after_search(leader.cost) if leader else RESERVE_FIRST * clock.budget_s
-        return clock.end - min(reserve, RESERVE_CAP * clock.budget_s)
+        if leader is None:
+            return clock.end - RESERVE_FIRST * clock.budget_s
+        alone = plan.after_search(leader.cost, ensemble=False)
+        grouped = plan.after_search(leader.cost, ensemble=True) if plan.ensemble else alone
+        return clock.end - max(alone, min(grouped, RESERVE_CAP * clock.budget_s))
 
     def due() -> bool:
         return time.monotonic() >= deadline() or ctx.should_finish()

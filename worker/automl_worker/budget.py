@@ -117,15 +117,17 @@ class Plan:
     plots: tuple[str, ...]
     ensemble: bool
     budget_s: float
+    held_out_rows: int = IMPORTANCE_ROWS
+    """Rows permutation importance can score on (the test rows, or the first search fold's)."""
 
     def data_bytes(self) -> int:
         return memory.data_bytes(self.refit_rows, self.n_features)
 
-    def after_search(self, best: Cost) -> float:
-        """Seconds everything after the search needs if `best` (or an ensemble around it) wins."""
-        refit = best.fit_on(self.refit_rows) * (ENSEMBLE_ALLOWANCE if self.ensemble else 1.0)
-        predict_scale = ENSEMBLE_ALLOWANCE if self.ensemble else 1.0
-        return refit + self.evaluate_and_plots(best, predict_scale, refit) + self.save_s()
+    def after_search(self, best: Cost, ensemble: bool) -> float:
+        """Seconds everything after the search needs if `best` (or, with `ensemble`, one around it) wins."""
+        scale = ENSEMBLE_ALLOWANCE if ensemble else 1.0
+        refit = best.fit_on(self.refit_rows) * scale
+        return refit + self.evaluate_and_plots(best, scale, refit) + self.save_s()
 
     def evaluate_and_plots(self, model: Cost, predict_scale: float, refit_s: float) -> float:
         scaled = Cost(
@@ -139,7 +141,7 @@ class Plan:
     def plot_s(self, name: str, model: Cost) -> float:
         """Estimated seconds of one plot for a model costing `model` (curves from predictions are free)."""
         if name == "feature_importance":
-            rows = min(IMPORTANCE_ROWS, self.test_rows or IMPORTANCE_ROWS)
+            rows = min(IMPORTANCE_ROWS, self.held_out_rows)
             extra_fit = 0.0 if self.test_rows else model.fit_s
             return extra_fit + model.predict_on(rows, self.n_features * IMPORTANCE_REPEATS)
         if name == "learning_curve":
@@ -175,7 +177,7 @@ class PlotRoom:
         for repeats in IMPORTANCE_REPEAT_STEPS:
             per_call = room / (self.plan.n_features * repeats) - model.predict_call_s
             rows = int(per_call / model.predict_s_per_row) if model.predict_s_per_row > 0 else IMPORTANCE_ROWS
-            if rows >= MIN_IMPORTANCE_ROWS:
+            if rows >= min(MIN_IMPORTANCE_ROWS, self.plan.held_out_rows):
                 return min(rows, IMPORTANCE_ROWS), repeats
         self.left_out.append("feature_importance")
         return 0, 0

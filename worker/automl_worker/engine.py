@@ -328,6 +328,7 @@ class _Branch:
             plots=tuple(self.plots),
             ensemble=bool(p["ensemble"]),
             budget_s=budget,
+            held_out_rows=len(splits[0][1]) if holdout else len(inner[0][1]),
         )
         with attribute(ctx, node):
             found = automl.search(
