@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 import psutil
 
-from bench._server import Server, api_server, sign_in
+from bench._server import DATASETS, Server, api_server, sign_in
 
 MB = 1024 * 1024
 BLOCK_ROWS = 50_000
@@ -154,3 +154,63 @@ def run(smoke: bool = False) -> list[dict[str, Any]]:
             )
             path.unlink()
     return rows
+
+
+def rss_mb(pid: int) -> tuple[int, int]:
+    """(the process's own RSS, its children's together) in MB."""
+    process = psutil.Process(pid)
+    children = sum(c.memory_info().rss for c in process.children(recursive=True) if c.is_running())
+    return round(process.memory_info().rss / MB), round(children / MB)
+
+
+def footprint(predict_batches: int = 20, rows_per_batch: int = 2_000) -> list[dict[str, Any]]:
+    """The API's own RSS idle, after training one model (the local executor) and after serving
+    `predict_batches` predictions of `rows_per_batch` rows; its children (the fork server, the warm
+    prediction process) are counted apart: they are where the model libraries and models live."""
+    with api_server() as server, httpx.Client(base_url=server.url, timeout=httpx.Timeout(60, read=600)) as client:
+        sign_in(client)
+        figures = [{"moment": "idle", **dict(zip(("api_rss_mb", "children_rss_mb"), rss_mb(server.pid), strict=True))}]
+        with (DATASETS / "penguins.csv").open("rb") as fh:
+            dataset = client.post("/api/datasets", files={"file": ("penguins.csv", fh)}).raise_for_status().json()
+        graph = {
+            "nodes": [
+                {"id": "data", "type": "dataset", "params": {"dataset_id": dataset["id"], "target": "species"}},
+                {"id": "split", "type": "split", "params": {}},
+                {"id": "model", "type": "model.random_forest", "params": {}},
+            ],
+            "edges": [
+                {"id": "e1", "source": "data", "target": "split"},
+                {"id": "e2", "source": "split", "target": "model"},
+            ],
+        }
+        run = client.post("/api/workflows/execute", json=graph).raise_for_status().json()
+        deadline = time.monotonic() + 600
+        while (run := client.get(f"/api/runs/{run['id']}").json())["status"] not in (
+            "succeeded",
+            "failed",
+            "cancelled",
+        ):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the footprint run did not finish in 10 minutes")
+            time.sleep(0.5)
+        if run["status"] != "succeeded":
+            raise RuntimeError(f"the footprint run failed: {run.get('error')}")
+        figures.append(
+            {"moment": "after a run", **dict(zip(("api_rss_mb", "children_rss_mb"), rss_mb(server.pid), strict=True))}
+        )
+        model = client.get(f"/api/models/{run['results'][0]['model_id']}").json()
+        sample = pl.read_csv(DATASETS / "penguins.csv", null_values=["NA", "?", ""]).to_dicts()
+        batch = [
+            {f["name"]: sample[i % len(sample)].get(f["name"]) for f in model["features"]}
+            for i in range(rows_per_batch)
+        ]
+        for _ in range(predict_batches):
+            client.post(f"/api/models/{model['id']}/predict", json={"rows": batch}).raise_for_status()
+        after = rss_mb(server.pid)
+        figures.append(
+            {
+                "moment": f"after {predict_batches} predictions of {rows_per_batch} rows",
+                **dict(zip(("api_rss_mb", "children_rss_mb"), after, strict=True)),
+            }
+        )
+    return figures

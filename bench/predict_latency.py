@@ -80,29 +80,53 @@ def gradio_worker() -> Iterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def predictors(blobs: FilesystemBlobStore, space_url: str, scheduler: str) -> AsyncIterator[dict[str, Predictor]]:
-    from adapters.executors.dask import DaskExecutor
-    from adapters.executors.gradio_space import GradioSpaceExecutor
+async def warm_process(blobs: FilesystemBlobStore) -> AsyncIterator[Predictor]:
     from adapters.prediction import WarmProcessPredictor
-    from adapters.prediction.dask import DaskPredictor
+
+    predictor = WarmProcessPredictor(blobs)
+    try:
+        yield predictor
+    finally:
+        await predictor.close()
+
+
+@contextlib.asynccontextmanager
+async def gradio_space(blobs: FilesystemBlobStore) -> AsyncIterator[Predictor]:
+    from adapters.executors.gradio_space import GradioSpaceExecutor
     from adapters.prediction.gradio_space import GradioSpacePredictor
 
-    local = WarmProcessPredictor(blobs)
-    space = GradioSpaceExecutor(space_url, read_timeout_s=120)
-    dask = DaskExecutor(scheduler)
-    try:
-        yield {
-            "warm local process": local,
-            "Gradio worker (loopback)": GradioSpacePredictor(space, blobs),
-            "Dask (LocalCluster, 1 worker)": DaskPredictor(dask, blobs),
-        }
-    finally:
-        await local.close()
-        await space.close()
-        await dask.close()
+    with gradio_worker() as url:
+        space = GradioSpaceExecutor(url, read_timeout_s=120)
+        try:
+            yield GradioSpacePredictor(space, blobs)
+        finally:
+            await space.close()
 
 
-async def measure(folder: Path, space_url: str, scheduler: str, smoke: bool) -> list[dict[str, Any]]:
+@contextlib.asynccontextmanager
+async def dask_cluster(blobs: FilesystemBlobStore) -> AsyncIterator[Predictor]:
+    from distributed import LocalCluster
+
+    from adapters.executors.dask import DaskExecutor
+    from adapters.prediction.dask import DaskPredictor
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None, processes=True) as cluster:
+        executor = DaskExecutor(cluster.scheduler_address)
+        try:
+            yield DaskPredictor(executor, blobs)
+        finally:
+            await executor.close()
+
+
+ADAPTERS = {
+    "warm local process": warm_process,
+    "Gradio worker (loopback)": gradio_space,
+    "Dask (LocalCluster, 1 worker)": dask_cluster,
+}
+"""Each started alone, after the baseline, so none competes with another for the cores."""
+
+
+async def measure(folder: Path, smoke: bool) -> list[dict[str, Any]]:
     from automl_worker import artifacts
     from automl_worker.engine import run
 
@@ -113,38 +137,33 @@ async def measure(folder: Path, space_url: str, scheduler: str, smoke: bool) -> 
     (folder / "model.skops").write_bytes(artifact)
     key = (await blobs.put_file(folder / "model.skops")).key
     sizes = [(1, 5 if smoke else 30), (10_000, 1 if smoke else 5)]
+    results: list[dict[str, Any]] = []
+    baseline: dict[int, float] = {}
+
+    async def record(name: str, call: Call) -> None:
+        for n, repeat in sizes:
+            first, median = await timed(call, rows(n), repeat)
+            baseline.setdefault(n, median)
+            results.append(
+                {
+                    "predictor": name,
+                    "rows": n,
+                    "first_ms": round(first, 1),
+                    "ms": round(median, 1),
+                    "vs_in_process": round(median / baseline[n], 2),
+                }
+            )
 
     async def in_process(batch: list[dict[str, Any]]) -> object:
         return await asyncio.to_thread(artifacts.predict, artifact, batch)
 
-    calls: dict[str, Call] = {"in the API process (before)": in_process}
-    results: list[dict[str, Any]] = []
-    async with predictors(blobs, space_url, scheduler) as chosen:
-        for name, predictor in chosen.items():
-            calls[name] = lambda batch, p=predictor: p.predict(key, batch)  # type: ignore[misc]
-        baseline: dict[int, float] = {}
-        for name, call in calls.items():
-            for n, repeat in sizes:
-                first, median = await timed(call, rows(n), repeat)
-                baseline.setdefault(n, median)
-                results.append(
-                    {
-                        "predictor": name,
-                        "rows": n,
-                        "first_ms": round(first, 1),
-                        "ms": round(median, 1),
-                        "vs_in_process": round(median / baseline[n], 2),
-                    }
-                )
+    await record("in the API process (before)", in_process)
+    for name, started in ADAPTERS.items():
+        async with started(blobs) as predictor:
+            await record(name, lambda batch, p=predictor: p.predict(key, batch))  # type: ignore[misc]
     return results
 
 
 def run(smoke: bool = False) -> list[dict[str, Any]]:
-    from distributed import LocalCluster
-
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-predict-") as folder,
-        gradio_worker() as space_url,
-        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None, processes=True) as cluster,
-    ):
-        return asyncio.run(measure(Path(folder), space_url, cluster.scheduler_address, smoke))
+    with tempfile.TemporaryDirectory(prefix="bench-predict-") as folder:
+        return asyncio.run(measure(Path(folder), smoke))
