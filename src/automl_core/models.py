@@ -86,15 +86,18 @@ def _coerce(value: Any, dtype: str) -> tuple[Any, str | None]:
     return (value if isinstance(value, str) else str(value)), None
 
 
-def check_rows(features: Sequence[Feature], rows: Sequence[Any]) -> tuple[list[dict[str, Any]], list[Issue]]:
-    """Rows checked against a model's feature schema: coerced rows, or every problem by row and column.
+def check_rows(
+    features: Sequence[Feature], rows: Sequence[Any], first_row: int = 0
+) -> tuple[list[dict[str, Any]], list[Issue]]:
+    """Rows checked against a model's feature schema: coerced rows, or every problem by row and column
+    (rows numbered from `first_row`, for a file checked a chunk at a time).
 
     A missing cell (null or empty) is allowed, as the pipeline imputes; a missing column is not.
     Columns the model does not use are ignored.
     """
     clean: list[dict[str, Any]] = []
     issues: list[Issue] = []
-    for index, row in enumerate(rows):
+    for index, row in enumerate(rows, start=first_row):
         if not isinstance(row, Mapping):
             issues.append(Issue("invalid_row", "each row is an object of feature: value", row=index))
             continue

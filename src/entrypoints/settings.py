@@ -66,6 +66,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Sign-in attempts one address may make per minute (429 beyond)."""
     uploads_per_minute: int = 30
     """Dataset uploads one user (or, unsigned, one address) may start per minute (429 beyond)."""
+    predictions_per_minute: int = 600
+    """Prediction requests (JSON rows or a CSV file) one user may make per minute (429 beyond)."""
     frontend_url: str | None = None
     hf_space_url: str | None = None
     hf_token: str | None = None
@@ -149,6 +151,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             google_discovery_url=get("GOOGLE_DISCOVERY_URL") or GOOGLE_DISCOVERY_URL,
             sign_in_per_minute=integer("AUTOML_SIGN_IN_PER_MINUTE", 20, 1, 1_000_000),
             uploads_per_minute=integer("AUTOML_UPLOADS_PER_MINUTE", 30, 1, 1_000_000),
+            predictions_per_minute=integer("AUTOML_PREDICTIONS_PER_MINUTE", 600, 1, 1_000_000),
             frontend_url=(get("FRONTEND_URL") or "").rstrip("/") or None,
             hf_space_url=(get("HF_SPACE_URL") or "").rstrip("/") or None,
             hf_token=get("HF_TOKEN"),

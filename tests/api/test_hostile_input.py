@@ -4,7 +4,11 @@ a 4xx naming what is wrong, on SQLite and PostgreSQL, before any work and withou
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 
+import httpx
 import pytest
 
 from tests.api.conftest import Api, Trained, User
@@ -74,3 +78,62 @@ def test_a_nul_character_in_the_query_is_refused(user: User) -> None:
     response = user.get("/api/runs", params={"workflow_id": "a\x00b"})
     assert response.status_code == 422, response.text
     assert response.json()["extra"]["issues"][0]["field"] == "query"
+
+
+TITANIC_HEADER = "pclass,sex,age,sibsp,parch,fare,embarked,class,who,adult_male,deck,embark_town,alone"
+GOOD_ROW = "3,male,22,1,0,7.25,S,Third,man,True,,Southampton,False"
+
+
+def _predict_csv(trained: Trained, content: bytes) -> httpx.Response:
+    files = {"file": ("rows.csv", content, "text/csv")}
+    return trained.owner.post(f"/api/models/{trained.model['id']}/predict", files=files)
+
+
+@pytest.mark.parametrize("short", ["1,2", GOOD_ROW + ",extra"])
+def test_a_csv_row_that_does_not_match_the_header_is_named(trained: Trained, short: str) -> None:
+    response = _predict_csv(trained, f"{TITANIC_HEADER}\n{GOOD_ROW}\n{short}\n".encode())
+    assert response.status_code == 422, response.text
+    [issue] = response.json()["extra"]["issues"]
+    assert (issue["code"], issue["row"]) == ("ragged_row", 1), issue
+
+
+def test_a_byte_order_mark_starts_the_first_column_name_not_joins_it(trained: Trained) -> None:
+    response = _predict_csv(trained, ("\ufeff" + f"{TITANIC_HEADER}\n{GOOD_ROW}\n").encode())
+    assert response.status_code == 200, response.text
+    latin1 = (
+        b"\xef\xbb\xbf" + TITANIC_HEADER.encode() + b"\n" + GOOD_ROW.replace("Southampton", "S\xe9").encode("latin-1")
+    )
+    refused = _predict_csv(trained, latin1 + b"\n")
+    assert refused.status_code == 422 and refused.json()["extra"]["issues"][0]["code"] == "invalid_csv", refused.text
+
+
+@pytest.mark.timeout(180)
+def test_a_big_csv_streams_in_chunks_while_health_stays_quick(trained: Trained, api: Api) -> None:
+    rows = 30_000
+    polls = iter(range(50))
+    idle = _slowest_health(api, lambda: next(polls, None) is not None)
+    content = (TITANIC_HEADER + "\n" + "\n".join([GOOD_ROW] * rows) + "\n").encode()
+    result: dict[str, httpx.Response] = {}
+    worker = threading.Thread(target=lambda: result.setdefault("r", _predict_csv(trained, content)))
+    worker.start()
+    deadline = time.monotonic() + 120
+    slowest = _slowest_health(api, lambda: worker.is_alive() and time.monotonic() < deadline)
+    worker.join(timeout=1)
+    assert "r" in result, "the prediction did not finish within 2 minutes"
+    assert result["r"].status_code == 200, result["r"].text
+    assert len(result["r"].json()["predictions"]) == rows
+    print(f"slowest /api/health: {slowest * 1000:.0f} ms predicting, {idle * 1000:.0f} ms idle")
+    # The aim is 100 ms; on a shared 2-core machine under load the worst poll measured 107-203 ms (idle 18-35
+    # ms), against seconds when the whole file was checked on the event loop. The bound catches that stall.
+    assert slowest < 0.25 + idle, f"/api/health took {slowest * 1000:.0f} ms while a CSV was predicted"
+
+
+def _slowest_health(api: Api, go_on: Callable[[], bool]) -> float:
+    """The slowest /api/health answer, polled every 20 ms while `go_on()`."""
+    slowest = 0.0
+    while go_on():
+        started = time.perf_counter()
+        assert api.client.get("/api/health").status_code in (200, 503)
+        slowest = max(slowest, time.perf_counter() - started)
+        time.sleep(0.02)
+    return slowest

@@ -36,7 +36,7 @@ from tests.auth.fake_idp import CLIENT_ID, CLIENT_SECRET, DISCOVERY_URL, ISSUER,
 from tests.conftest import DEFAULT_POSTGRES_URL, _admin
 
 FRONTEND_URL = "http://frontend.test:3000"
-UNLIMITED = {"sign_in_per_minute": 1_000_000, "uploads_per_minute": 1_000_000}
+UNLIMITED = {"sign_in_per_minute": 1_000_000, "uploads_per_minute": 1_000_000, "predictions_per_minute": 1_000_000}
 
 
 class Site:
@@ -108,7 +108,9 @@ def google_site(idp: FakeOpenIDProvider, tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture(scope="session")
 def limited_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     url, data_dir = _sqlite(tmp_path_factory, "limited-site")
-    container = build_container(url, data_dir, MemoryExecutor(), sign_in_per_minute=3, uploads_per_minute=2)
+    container = build_container(
+        url, data_dir, MemoryExecutor(), sign_in_per_minute=3, uploads_per_minute=2, predictions_per_minute=2
+    )
     with _site(container) as site:
         yield site
 

@@ -6,6 +6,8 @@ address (all loopback, so local sign-in answers) to have a budget of its own.
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
@@ -64,3 +66,16 @@ def test_every_sign_in_route_is_limited(handler: str) -> None:
 
 def test_upload_route_is_limited() -> None:
     assert DatasetController.upload.opt.items() >= UPLOAD.items()
+
+
+def test_predictions_are_limited_per_user_apart_from_uploads(limited_site: Site) -> None:
+    with limited_site.peer.elsewhere("127.0.0.24"):
+        alice, bob = limited_site.local_user(), limited_site.local_user()
+
+    def predict(user: User) -> httpx.Response:
+        return user.post(f"/api/models/{uuid.uuid4()}/predict", json={"rows": [{"a": 1}]})
+
+    assert [predict(alice).status_code for _ in range(2)] == [404, 404]
+    _too_many(predict(alice))
+    assert predict(bob).status_code == 404
+    assert alice.post("/api/datasets", files={"file": (TITANIC.name, CSV, "text/csv")}).status_code == 201

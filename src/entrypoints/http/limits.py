@@ -1,6 +1,7 @@
-"""Rate limits (Litestar's rate-limit middleware): sign-in attempts per address, uploads per user.
+"""Rate limits (Litestar's rate-limit middleware): sign-in attempts per address, uploads and predictions
+per user.
 
-Handlers opt in by carrying `opt=SIGN_IN` or `opt=UPLOAD`; every other request passes untouched.
+Handlers opt in by carrying `opt=SIGN_IN`, `opt=UPLOAD` or `opt=PREDICT`; every other request passes untouched.
 Sign-in is counted per client address, since there is no user yet; uploads per signed-in user, so
 people behind one NAT do not share a budget (and per address when the token is missing or bad, which
 the handler then refuses anyway). Beyond the limit the answer is 429 in API.md's error shape, with
@@ -24,6 +25,7 @@ from entrypoints.settings import Settings
 LIMIT_KEY = "rate_limit"
 SIGN_IN = {LIMIT_KEY: "sign-in"}
 UPLOAD = {LIMIT_KEY: "upload"}
+PREDICT = {LIMIT_KEY: "predict"}
 
 
 def _limited(kind: str) -> Callable[[Request[Any, Any, Any]], bool]:
@@ -37,14 +39,17 @@ def _by_address(request: Request[Any, Any, Any]) -> str:
     return f"sign-in:{get_remote_address(request)}"
 
 
-def _by_user(request: Request[Any, Any, Any]) -> str:
-    token = session_token(request)
-    if token:
-        try:
-            return f"upload:user:{container_of(request.app.state).tokens().verify(token).user_id}"
-        except Unauthorized:
-            pass
-    return f"upload:address:{get_remote_address(request)}"
+def _by_user(kind: str) -> Callable[[Request[Any, Any, Any]], str]:
+    def identifier(request: Request[Any, Any, Any]) -> str:
+        token = session_token(request)
+        if token:
+            try:
+                return f"{kind}:user:{container_of(request.app.state).tokens().verify(token).user_id}"
+            except Unauthorized:
+                pass
+        return f"{kind}:address:{get_remote_address(request)}"
+
+    return identifier
 
 
 def rate_limits(settings: Settings) -> list[DefineMiddleware]:
@@ -56,7 +61,12 @@ def rate_limits(settings: Settings) -> list[DefineMiddleware]:
         ).middleware,
         RateLimitConfig(
             rate_limit=("minute", settings.uploads_per_minute),
-            identifier_for_request=_by_user,
+            identifier_for_request=_by_user("upload"),
             check_throttle_handler=_limited("upload"),
+        ).middleware,
+        RateLimitConfig(
+            rate_limit=("minute", settings.predictions_per_minute),
+            identifier_for_request=_by_user("predict"),
+            check_throttle_handler=_limited("predict"),
         ).middleware,
     ]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from pathlib import Path
 from typing import Any
 
 import msgspec
-import polars as pl
 from litestar import Controller, Request, delete, get, post
 from litestar.openapi.spec import OpenAPIMediaType, Schema
 from litestar.openapi.spec.enums import OpenAPIType
@@ -17,12 +14,17 @@ from litestar.response import Stream
 
 from automl_core.errors import InvalidInput, UnsupportedFormat
 from automl_core.issues import Issue
+from automl_core.models import Predictions
+from automl_core.services.models import ModelService
 from entrypoints.http.dependencies import CurrentUser, Models, SettingsDep
 from entrypoints.http.hooks import check_json_body
+from entrypoints.http.limits import PREDICT
 from entrypoints.http.openapi import BINARY_FILE, form, with_request_body
 from entrypoints.http.params import Limit, Offset
+from entrypoints.http.predict_csv import predict_csv
 from entrypoints.http.schemas import ModelOut, ModelPage, PredictIn, PredictionsOut
 from entrypoints.http.uploads import read_body, receive_file, scratch_dir
+from entrypoints.settings import Settings
 
 MAX_JSON_BYTES = 32 * 1024 * 1024
 """JSON rows are read whole to decode them; a bigger batch goes as a (streamed) CSV file."""
@@ -48,31 +50,24 @@ def _filename(name: str) -> str:
     return f"{stem[:80]}.skops"
 
 
-def _read_csv(path: Path) -> list[dict[str, Any]]:
-    """Every cell as text: the model's feature schema decides the types, not CSV inference."""
-    try:
-        return pl.read_csv(path, infer_schema=False).to_dicts()
-    except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            "the CSV file could not be read", [Issue("invalid_csv", str(exc).splitlines()[0], field="file")]
-        ) from None
-
-
-async def _rows(request: Request[Any, Any, Any], settings: SettingsDep) -> list[Any]:
+async def _predictions(
+    request: Request[Any, Any, Any], settings: Settings, models: ModelService, owner_id: str, model_id: str
+) -> Predictions:
     media_type, _ = request.content_type
     if media_type == "application/json":
         try:
             body = await read_body(request, MAX_JSON_BYTES)
             check_json_body(body)
-            return msgspec.json.decode(body, type=PredictIn).rows
+            rows = msgspec.json.decode(body, type=PredictIn).rows
         except msgspec.DecodeError as exc:
             raise InvalidInput(
                 'send `{"rows": [{feature: value}, ...]}`', [Issue("invalid_body", str(exc), field="rows")]
             ) from None
+        return await models.predict(owner_id, model_id, rows)
     if media_type == "multipart/form-data":
         with scratch_dir(settings.data_dir, "predict-") as workdir:
             upload = await receive_file(request, workdir, settings.max_upload_bytes)
-            return await asyncio.to_thread(_read_csv, upload.path)
+            return await predict_csv(models, owner_id, model_id, upload.path)
     raise UnsupportedFormat(f"send JSON rows or a multipart CSV file, not {media_type or 'no content type'}")
 
 
@@ -112,6 +107,7 @@ class ModelController(Controller):
         summary="Predict on rows (JSON) or a CSV file",
         operation_class=PREDICT_BODY,
         request_max_body_size=None,
+        opt=PREDICT,
     )
     async def predict(
         self,
@@ -121,8 +117,7 @@ class ModelController(Controller):
         models: Models,
         settings: SettingsDep,
     ) -> PredictionsOut:
-        rows = await _rows(request, settings)
-        predictions = await models.predict(user.id, model_id, rows)
+        predictions = await _predictions(request, settings, models, user.id, model_id)
         return PredictionsOut(
             predictions=predictions.predictions,
             probabilities=predictions.probabilities,
