@@ -44,6 +44,14 @@ class BranchResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     fit_seconds: float = 0.0
     artifact: bytes = b""
     """The fitted pipeline as a skops file (never a pickle)."""
+    explanation: dict[str, Any] | None = None
+    """Global SHAP explanation: {method, output, features: [{name, mean_abs}], sample: {...}}."""
+    onnx: bytes = b""
+    """The pipeline as ONNX, when it converts (checked against the model on held-out rows)..."""
+    onnx_error: str | None = None
+    """...else why it does not."""
+    timings: dict[str, float] = msgspec.field(default_factory=dict)
+    """Seconds per phase (explain_s, onnx_s, ...), kept apart from metrics."""
 
 
 class ExecutionResult(msgspec.Struct, kw_only=True):

@@ -12,9 +12,36 @@ import msgspec
 from automl_core.issues import Issue
 
 
-class Feature(msgspec.Struct, frozen=True):
+class Feature(msgspec.Struct, frozen=True, omit_defaults=True):
     name: str
     dtype: str
+    categories: list[str] | None = None
+    """The text values seen in training (a text column with few enough of them): the only ones accepted."""
+
+
+MAX_CATEGORIES = 200
+"""A text column with more distinct values is free text to the row schema (no allowed list)."""
+
+_JSON_TYPES = {"integer": "number", "float": "number", "boolean": "boolean", "string": "string"}
+
+
+def row_schema(name: str, features: Sequence[Feature]) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of one prediction row: every feature required, each nullable (imputed)."""
+    properties: dict[str, Any] = {}
+    for feature in features:
+        kind = _JSON_TYPES.get(feature.dtype, "string")
+        prop: dict[str, Any] = {"type": [kind, "null"], "x-dtype": feature.dtype}
+        if feature.categories is not None:
+            prop["enum"] = [*feature.categories, None]
+        properties[feature.name] = prop
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"A row for {name}",
+        "type": "object",
+        "properties": properties,
+        "required": [f.name for f in features],
+        "additionalProperties": True,
+    }
 
 
 class Provenance(msgspec.Struct, kw_only=True):
@@ -43,12 +70,33 @@ class ModelRecord(msgspec.Struct, kw_only=True):
     provenance: Provenance
     artifact_key: str
     """Blob key of the skops file."""
+    onnx_key: str | None = None
+    """Blob key of the ONNX file, when the pipeline converts..."""
+    onnx_error: str | None = None
+    """...else why it does not (None for models trained before ONNX export existed)."""
+    explanation: dict[str, Any] | None = None
+    """Global SHAP explanation computed in the run: {method, output, features, sample}."""
+
+    @property
+    def formats(self) -> list[str]:
+        """Download formats this model has."""
+        return ["skops", *(["onnx"] if self.onnx_key else [])]
+
+
+class RowExplanation(msgspec.Struct):
+    """SHAP values of one predicted row: base_value + sum(contributions) is the explained raw output."""
+
+    base_value: float
+    contributions: dict[str, float]
 
 
 class Predictions(msgspec.Struct, omit_defaults=True):
     predictions: list[Any]
     probabilities: list[list[float]] | None = None
     classes: list[Any] | None = None
+    explanations: list[RowExplanation] | None = None
+    output: str | None = None
+    """What explanations explain: probability, log_odds, decision (of the predicted class) or value."""
 
 
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -114,6 +162,9 @@ def check_rows(
                 )
                 continue
             value, problem = _coerce(row[feature.name], feature.dtype)
+            if not problem and value is not None and feature.categories is not None and value not in feature.categories:
+                shown = ", ".join(feature.categories[:10]) + (", …" if len(feature.categories) > 10 else "")
+                problem = f"{value!r} was not seen in training (one of: {shown})"
             if problem:
                 issues.append(
                     Issue(

@@ -276,7 +276,11 @@ class Predictor(Protocol):
     when that place does not hold the model yet. InvalidInput names the row and column that do not fit.
     """
 
-    async def predict(self, artifact_key: str, rows: builtins.list[dict[str, object]]) -> Predictions: ...
+    async def predict(
+        self, artifact_key: str, rows: builtins.list[dict[str, object]], explain: bool = False
+    ) -> Predictions:
+        """With `explain`, also each row's SHAP values (base value + contributions = the raw output)."""
+        ...
 
 
 @runtime_checkable

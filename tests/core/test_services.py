@@ -149,7 +149,7 @@ class EchoPredictor:
     def __init__(self, blobs):
         self.blobs = blobs
 
-    async def predict(self, artifact_key, rows):
+    async def predict(self, artifact_key, rows, explain=False):
         artifact = b"".join([chunk async for chunk in self.blobs.open(artifact_key)])
         return Predictions(predictions=[artifact.decode()] * len(rows))
 

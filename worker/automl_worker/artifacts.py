@@ -19,9 +19,10 @@ import msgspec
 import numpy as np
 import skops.io as sio
 
-from automl_core.models import Predictions
+from automl_core.models import Predictions, RowExplanation
 from automl_worker.allowlist import UntrustedArtifact, audit
 from automl_worker.data import frame_from_rows
+from automl_worker.errors import PredictionError
 
 FORMAT = "automl-worker/1"
 LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "pandas", "optuna", "lightgbm", "xgboost-cpu", "catboost")
@@ -38,6 +39,8 @@ class ModelInfo(msgspec.Struct, kw_only=True):
     features: list[tuple[str, str]]
     classes: list[Any] | None
     library_versions: dict[str, str]
+    background: list[list[Any]] | None = None
+    """A few training rows (None for missing cells): what Kernel SHAP masks with at prediction time."""
 
 
 def library_versions() -> dict[str, str]:
@@ -91,21 +94,43 @@ def load_model_info(data: bytes) -> ModelInfo:
     return load(data)[1]
 
 
-def predict(artifact: bytes, rows: Sequence[Mapping[str, Any]]) -> Predictions:
+def predict(artifact: bytes, rows: Sequence[Mapping[str, Any]], explain: bool = False) -> Predictions:
     """Predictions for JSON rows; raises PredictionError naming the row and column that do not fit."""
-    return predict_with(*_load_recent(artifact), rows)
+    return predict_with(*_load_recent(artifact), rows, explain=explain)
 
 
-def predict_with(pipeline: Any, info: ModelInfo, rows: Sequence[Mapping[str, Any]]) -> Predictions:
-    """Predictions of a loaded model (see `automl_worker.serving`, which keeps models loaded)."""
+def predict_with(pipeline: Any, info: ModelInfo, rows: Sequence[Mapping[str, Any]], explain: bool = False) -> Predictions:
+    """Predictions of a loaded model (see `automl_worker.serving`, which keeps models loaded).
+
+    With `explain`, each row's SHAP values too (of the predicted class for a classifier)."""
     X = frame_from_rows(rows, info.features)
     codes = np.asarray(pipeline.predict(X))
-    if info.classes is None:
-        return Predictions(predictions=codes.tolist())
-    labels = [info.classes[int(c)] for c in codes]
-    proba = None
-    if hasattr(pipeline, "predict_proba"):
-        full = np.zeros((len(X), len(info.classes)))
-        full[:, np.asarray(pipeline.classes_, dtype=int)] = pipeline.predict_proba(X)
-        proba = np.round(full, 6).tolist()
-    return Predictions(predictions=labels, probabilities=proba, classes=list(info.classes))
+    found = Predictions(predictions=codes.tolist())
+    if info.classes is not None:
+        found.predictions = [info.classes[int(c)] for c in codes]
+        found.classes = list(info.classes)
+        if hasattr(pipeline, "predict_proba"):
+            full = np.zeros((len(X), len(info.classes)))
+            full[:, np.asarray(pipeline.classes_, dtype=int)] = pipeline.predict_proba(X)
+            found.probabilities = np.round(full, 6).tolist()
+    if explain:
+        found.explanations, found.output = _explain(pipeline, info, X)
+    return found
+
+
+def _explain(pipeline: Any, info: ModelInfo, X: Any) -> tuple[list[RowExplanation], str]:
+    from automl_worker.explain import Explainer, background_frame, explain_rows
+
+    if not info.background:
+        raise PredictionError("this model was trained before explanations existed: retrain it to explain")
+    explainer = Explainer(
+        pipeline, info.features, len(info.classes or ()), background_frame(info.background, info.features)
+    )
+    codes = np.asarray(pipeline.predict(X), dtype=int) if info.classes is not None else None
+    merged, base, values, _ = explain_rows(explainer, X, codes)
+    names = [n for n, _ in info.features]
+    rows = [
+        RowExplanation(base_value=float(b), contributions=dict(zip(names, v.tolist(), strict=True)))
+        for b, v in zip(base, values, strict=True)
+    ]
+    return rows, merged.output

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from automl_worker import memory
+from automl_worker import memory, onnx_export
+from automl_worker.explain import BACKGROUND_ROWS, KERNEL_COALITIONS
+from automl_worker.explain import BATCH as EXPLAIN_BATCH
 from automl_worker.plots import IMPORTANCE_REPEATS, IMPORTANCE_ROWS
 
 GROWTH = 1.1
@@ -127,7 +129,14 @@ class Plan:
         """Seconds everything after the search needs if `best` (or, with `ensemble`, one around it) wins."""
         scale = ENSEMBLE_ALLOWANCE if ensemble else 1.0
         refit = best.fit_on(self.refit_rows) * scale
-        return refit + self.evaluate_and_plots(best, scale, refit) + self.save_s()
+        explained = Cost(0.0, 1, best.predict_s_per_row * scale, best.predict_call_s * scale)
+        return refit + self.evaluate_and_plots(best, scale, refit) + self.explain_s(explained) + self.save_s()
+
+    def explain_s(self, model: Cost) -> float:
+        """The explanation's first batch (Kernel SHAP, the costly case: the rest stops at the budget's
+        end) and the ONNX check, which predicts a few hundred held-out rows twice."""
+        kernel = model.predict_on(KERNEL_COALITIONS * BACKGROUND_ROWS, calls=EXPLAIN_BATCH)
+        return kernel + model.predict_on(onnx_export.CHECK_ROWS, calls=2)
 
     def evaluate_and_plots(self, model: Cost, predict_scale: float, refit_s: float) -> float:
         scaled = Cost(

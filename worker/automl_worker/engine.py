@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +31,16 @@ from automl_core.execution import (
     ProgressEvent,
     TrialEvent,
 )
-from automl_core.models import Feature
+from automl_core.models import MAX_CATEGORIES, Feature
 from automl_core.validation import runnable_issues, validate, validate_against_schemas
 from automl_core.workflow import Graph, Node, model_branches
-from automl_worker import automl, memory, plots
+from automl_worker import automl, memory, onnx_export, plots
 from automl_worker.artifacts import ModelInfo, dump, library_versions
 from automl_worker.budget import Clock, Cost, Plan, PlotRoom, combined
 from automl_worker.data import FEATURE_DTYPES, Table
 from automl_worker.errors import EngineError
 from automl_worker.evaluate import Outcome, clustering_metrics, mean_metrics, predict, supervised_metrics
+from automl_worker.explain import background_frame, background_rows, global_explanation
 from automl_worker.fitting import Context, Prefix, attribute, fit_branch, fit_prefix
 from automl_worker.plots import IMPORTANCE_REPEATS, IMPORTANCE_ROWS
 from automl_worker.steps import params_of
@@ -155,7 +156,7 @@ def load_data(ctx: Context, node: Node, tables: Mapping[str, Table]) -> Data:
     if not names:
         raise EngineError("no feature columns to learn from", node.id)
     X = table.features(names)
-    features = [Feature(c, table.dtypes[c]) for c in names]
+    features = [Feature(c, table.dtypes[c], _categories(X[c]) if table.dtypes[c] == "string" else None) for c in names]
     if target is None:
         return Data(p["dataset_id"], X, None, "clustering", None, None, features)
     raw = table.values(target)
@@ -172,6 +173,12 @@ def load_data(ctx: Context, node: Node, tables: Mapping[str, Table]) -> Data:
     index = {v: i for i, v in enumerate(distinct)}
     y = np.fromiter((index[v] for v in raw), dtype=np.int64, count=len(raw))
     return Data(p["dataset_id"], X, y, task, target, distinct, features)
+
+
+def _categories(column: pd.Series) -> list[str] | None:
+    """The text values a column holds, when few enough to be a closed list (the row schema's enum)."""
+    values = column.dropna().unique()
+    return sorted(str(v) for v in values) if len(values) <= MAX_CATEGORIES else None
 
 
 def plan_rows(split: Node | None, data: Data, seed: int, owner: str) -> tuple[list[Split], str]:
@@ -305,7 +312,7 @@ class _Branch:
         oof = Outcome.concat(parts)
         plot_data = self._plots(oof, fitted[0], splits[0], None)
         algorithm = self.node.type.removeprefix("model.")
-        return self._result(algorithm, mean_metrics(per_fold), plot_data, final, None)
+        return self._result(algorithm, mean_metrics(per_fold), plot_data, final, None, splits[0])
 
     def _automl(self, splits: list[Split], mode: str) -> BranchResult:
         """Search, ensemble, refit, evaluate, plot and package inside the node's wall-clock budget."""
@@ -396,9 +403,12 @@ class _Branch:
         metrics["refit_seconds"] = clock.timings["refit_s"]
         families = sorted({c.family for c, _ in found.members})
         algorithm = families[0] if len(found.members) == 1 else f"ensemble({'+'.join(families)})"
+        with clock.phase("explain", "explaining the model and converting it to ONNX"):
+            extras = self._extras(final, self._info(algorithm, splits[0]), d.X.iloc[splits[0][1]], clock.end)
         with clock.phase("save", "saving the model"):
-            result = self._result(algorithm, metrics, plot_data, final, found.leaderboard)
+            result = self._result(algorithm, metrics, plot_data, final, found.leaderboard, splits[0], extras)
         self.timings = clock.timings
+        result.timings = {**clock.timings, **result.timings}
         return result
 
     def _search_folds(
@@ -533,18 +543,36 @@ class _Branch:
             test_scores.append(test_score)
         return {"metric": metric, "train_sizes": sizes, "train_scores": train_scores, "test_scores": test_scores}
 
-    def _result(
-        self, algorithm: str, metrics: dict[str, float], plot_data: dict[str, Any], final: Pipeline, leaderboard: Any
-    ) -> BranchResult:
+    def _info(self, algorithm: str, rows: Split | None) -> ModelInfo:
+        """What the artifact holds beside the pipeline; `rows` (train, held out) give the SHAP background."""
         d = self.data
-        info = ModelInfo(
+        return ModelInfo(
             algorithm=algorithm,
             task=d.task,
             target=d.target,
             features=[(f.name, f.dtype) for f in d.features],
             classes=d.classes,
             library_versions=library_versions(),
+            background=background_rows(d.X.iloc[rows[0]], self.ctx.seed) if rows is not None else None,
         )
+
+    def _result(
+        self,
+        algorithm: str,
+        metrics: dict[str, float],
+        plot_data: dict[str, Any],
+        final: Pipeline,
+        leaderboard: Any,
+        rows: Split | None = None,
+        extras: _Extras | None = None,
+    ) -> BranchResult:
+        """The packaged branch; a supervised one (`rows` given) is explained here unless `extras` already is."""
+        d = self.data
+        info = self._info(algorithm, rows)
+        if extras is None:
+            extras = _Extras()
+            if rows is not None and info.background:
+                extras = self._extras(final, info, d.X.iloc[rows[1]], self.deadline)
         return BranchResult(
             node_id=self.node.id,
             algorithm=algorithm,
@@ -557,7 +585,42 @@ class _Branch:
             features=d.features,
             classes=d.classes,
             artifact=dump(final, info),
+            explanation=extras.explanation,
+            onnx=extras.onnx,
+            onnx_error=extras.onnx_error,
+            timings=extras.timings,
         )
+
+    def _extras(self, final: Pipeline, info: ModelInfo, held_out: pd.DataFrame, deadline: float) -> _Extras:
+        """The global SHAP explanation (rows until `deadline`, a monotonic time) and the ONNX form."""
+        extras = _Extras()
+        node, ctx = self.node, self.ctx
+        ctx.check()
+        started = time.monotonic()
+        background = background_frame(info.background or [], info.features)
+        with attribute(ctx, node):
+            extras.explanation = global_explanation(
+                final, info.features, self.data.n_classes, held_out, background, ctx.seed, deadline
+            )
+        extras.timings["explain_s"] = round(time.monotonic() - started, 3)
+        ctx.check()
+        started = time.monotonic()
+        try:
+            meta = {"algorithm": info.algorithm, "task": info.task, "target": info.target}
+            extras.onnx = onnx_export.convert(final, info.features, info.classes, meta, held_out)
+        except onnx_export.NotConvertible as exc:
+            extras.onnx_error = str(exc)
+            ctx.log(f"no ONNX form: {exc}", node.id)
+        extras.timings["onnx_s"] = round(time.monotonic() - started, 3)
+        return extras
+
+
+@dataclass
+class _Extras:
+    explanation: dict[str, Any] | None = None
+    onnx: bytes = b""
+    onnx_error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _embed(pipeline: Pipeline, X: pd.DataFrame) -> np.ndarray:

@@ -275,7 +275,7 @@ class MemoryModelRepository:
         self.table.remove(owner_id, model_id)
 
     async def blob_in_use(self, blob_key: str) -> bool:
-        return any(m.artifact_key == blob_key for m in self.table.rows.values())
+        return any(blob_key in (m.artifact_key, m.onnx_key) for m in self.table.rows.values())
 
 
 class MemoryNodeCacheRepository:

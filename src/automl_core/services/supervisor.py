@@ -336,6 +336,7 @@ class RunSupervisor:
             except Exception:  # a cache that cannot be written only means the next run trains again
                 log.exception("run %s: could not cache its branch results", run.id)
         artifacts = {b.node_id: await self.blobs.put_stream(_once(b.artifact)) for b in result.branches}
+        onnx = {b.node_id: (await self.blobs.put_stream(_once(b.onnx))).key for b in result.branches if b.onnx}
         now = self.clock.now()
         async with self.uow() as uow:
             current = await uow.runs.get_for_system(run.id)
@@ -369,6 +370,9 @@ class RunSupervisor:
                         workflow_hash=content_hash(run.snapshot),
                     ),
                     artifact_key=artifacts[branch.node_id].key,
+                    onnx_key=onnx.get(branch.node_id),
+                    onnx_error=branch.onnx_error,
+                    explanation=branch.explanation,
                 )
                 await uow.models.add(model)
                 results.append(

@@ -278,6 +278,10 @@ class ModelOut(msgspec.Struct, omit_defaults=True):
     created_at: datetime
     provenance: Provenance
     classes: list[Any] | None = None
+    formats: list[str] = msgspec.field(default_factory=lambda: ["skops"])
+    """Download formats it has: skops, and onnx when the pipeline converted."""
+    onnx_error: str | None = None
+    """Why there is no ONNX form."""
 
     @classmethod
     def of(cls, m: ModelRecord) -> ModelOut:
@@ -294,6 +298,8 @@ class ModelOut(msgspec.Struct, omit_defaults=True):
             created_at=m.created_at,
             provenance=m.provenance,
             classes=m.classes,
+            formats=m.formats,
+            onnx_error=None if m.onnx_key else m.onnx_error,
         )
 
 
@@ -308,10 +314,40 @@ class PredictIn(msgspec.Struct):
     rows: list[Any]
 
 
+class RowExplanationOut(msgspec.Struct):
+    base_value: float
+    contributions: dict[str, float]
+
+
 class PredictionsOut(msgspec.Struct, omit_defaults=True):
     predictions: list[Any]
     probabilities: list[list[float]] | None = None
     classes: list[Any] | None = None
+    explanations: list[RowExplanationOut] | None = None
+    """With `?explain=true`: per row, SHAP values of the predicted class (or value)."""
+    output: str | None = None
+    """What the explanations add up to: probability, log_odds, decision or value."""
+
+
+class FeatureImpact(msgspec.Struct):
+    name: str
+    mean_abs: float
+
+
+class ExplanationSample(msgspec.Struct):
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    values: list[list[float]]
+    """values[i][j]: SHAP value of columns[j] in rows[i] (of its predicted class)."""
+    base_values: list[float]
+
+
+class ExplanationOut(msgspec.Struct):
+    method: str
+    output: str
+    features: list[FeatureImpact]
+    """Mean |SHAP| per user column over held-out rows, largest first."""
+    sample: ExplanationSample
 
 
 # --- health -----------------------------------------------------------------------------------

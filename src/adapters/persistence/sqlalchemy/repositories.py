@@ -422,4 +422,5 @@ class SqlModelRepository(_OwnedTable):
         await self._delete(owner_id, model_id)
 
     async def blob_in_use(self, blob_key: str) -> bool:
-        return bool(await self.session.scalar(select(select(models).where(models.c.artifact_key == blob_key).exists())))
+        used = (models.c.artifact_key == blob_key) | (models.c.onnx_key == blob_key)
+        return bool(await self.session.scalar(select(select(models).where(used).exists())))

@@ -160,6 +160,9 @@ models = Table(
     Column("classes", json_type(nullable=True)),
     Column("provenance", json_type(), nullable=False),
     Column("artifact_key", SHA256, nullable=False, index=True),
+    Column("onnx_key", SHA256, index=True),
+    Column("onnx_error", Text),
+    Column("explanation", json_type(nullable=True)),
     _created(),
     Index("ix_models_owner_id_created_at", "owner_id", "created_at"),
 )

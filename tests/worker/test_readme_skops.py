@@ -1,0 +1,67 @@
+"""README's plain-Python snippet loads a model file without this project and predicts what the API does."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from automl_core.models import check_rows
+from automl_worker import artifacts
+from automl_worker.engine import run
+
+from .conftest import chain, dataset, read_csv, request
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+GUARD = """
+import importlib.abc, runpy, sys
+
+class NoProject(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"automl_core", "automl_worker", "adapters", "entrypoints"}:
+            raise ImportError(f"the snippet must not import this project ({name})")
+        return None
+
+sys.meta_path.insert(0, NoProject())
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def snippet() -> str:
+    text = README.read_text()
+    found = re.search(r"<!-- skops-snippet -->\s*```python\n(.*?)```", text, re.S)
+    assert found, "README has lost its skops snippet"
+    return found.group(1)
+
+
+def test_the_readme_snippet_predicts_the_api_labels_without_importing_the_project(tables: Any, tmp_path: Path) -> None:
+    graph = chain(dataset("survived"), ("impute", "preprocess.impute"), ("model", "model.random_forest"))
+    branch = run(request(graph), {"ds": tables("titanic", 200)}).branches[0]
+    model = tmp_path / "model.skops"
+    model.write_bytes(branch.artifact)
+    rows = read_csv("titanic").tail(25).drop("survived")
+    rows.write_csv(tmp_path / "rows.csv")
+    (tmp_path / "snippet.py").write_text(snippet())
+    (tmp_path / "guard.py").write_text(GUARD)
+
+    done = subprocess.run(
+        [sys.executable, "guard.py", "snippet.py", "model.skops", "rows.csv"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    clean, issues = check_rows(branch.features, rows.to_dicts())
+    assert not issues
+    assert ast.literal_eval(done.stdout.strip()) == artifacts.predict(branch.artifact, clean).predictions
+
+
+def test_the_readme_trusts_exactly_the_types_the_engine_trusts() -> None:
+    listed = ast.literal_eval(re.search(r"TRUSTED = (\{.*?\})", snippet(), re.S).group(1))  # type: ignore[union-attr]
+    outside_project = {t for t in artifacts.TRUSTED_TYPES if not t.startswith("automl_worker.")}
+    assert listed == outside_project
