@@ -21,6 +21,8 @@ class PredictRequest(msgspec.Struct, kw_only=True):
     artifact_sha256: str
     rows: list[dict[str, Any]]
     """Rows already checked against the model's feature schema (`check_rows`)."""
+    explain: bool = False
+    """Also each row's SHAP values (Predictions.explanations)."""
     contract_version: int = PREDICT_CONTRACT_VERSION
 
 

@@ -99,7 +99,9 @@ def predict(artifact: bytes, rows: Sequence[Mapping[str, Any]], explain: bool = 
     return predict_with(*_load_recent(artifact), rows, explain=explain)
 
 
-def predict_with(pipeline: Any, info: ModelInfo, rows: Sequence[Mapping[str, Any]], explain: bool = False) -> Predictions:
+def predict_with(
+    pipeline: Any, info: ModelInfo, rows: Sequence[Mapping[str, Any]], explain: bool = False
+) -> Predictions:
     """Predictions of a loaded model (see `automl_worker.serving`, which keeps models loaded).
 
     With `explain`, each row's SHAP values too (of the predicted class for a classifier)."""

@@ -46,7 +46,7 @@ class ModelCache:
         if model is None:
             return _problem("missing_artifact", f"this worker does not hold model {req.artifact_sha256[:12]}…")
         try:
-            predictions = predict_with(*model, req.rows)
+            predictions = predict_with(*model, req.rows, explain=req.explain)
         except PredictionError as exc:
             return encode_answer(
                 PredictAnswer(

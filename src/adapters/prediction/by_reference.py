@@ -22,10 +22,10 @@ Send = Callable[[bytes, Path | None], Awaitable[bytes]]
 
 
 async def predict_by_reference(
-    send: Send, blobs: BlobStore, artifact_key: str, rows: list[dict[str, Any]]
+    send: Send, blobs: BlobStore, artifact_key: str, rows: list[dict[str, Any]], explain: bool = False
 ) -> Predictions:
     """Ask by reference first; on `missing_artifact`, send the same request with the artifact file."""
-    request = encode_request(PredictRequest(artifact_sha256=artifact_key, rows=rows))
+    request = encode_request(PredictRequest(artifact_sha256=artifact_key, rows=rows, explain=explain))
     answer = _decoded(await send(request, None))
     if answer.problem is not None and answer.problem.kind == "missing_artifact":
         async with blobs.as_file(artifact_key) as path:

@@ -24,8 +24,8 @@ class DaskPredictor:
         self.blobs = blobs
         self.shared_storage = shared_storage
 
-    async def predict(self, artifact_key: str, rows: list[dict[str, Any]]) -> Predictions:
-        return await predict_by_reference(self._send, self.blobs, artifact_key, rows)
+    async def predict(self, artifact_key: str, rows: list[dict[str, Any]], explain: bool = False) -> Predictions:
+        return await predict_by_reference(self._send, self.blobs, artifact_key, rows, explain)
 
     async def _send(self, request: bytes, artifact: Path | None) -> bytes:
         sent: bytes | str | None = None

@@ -26,8 +26,8 @@ class GradioSpacePredictor:
         self.space = space
         self.blobs = blobs
 
-    async def predict(self, artifact_key: str, rows: list[dict[str, Any]]) -> Predictions:
-        return await predict_by_reference(self._send, self.blobs, artifact_key, rows)
+    async def predict(self, artifact_key: str, rows: list[dict[str, Any]], explain: bool = False) -> Predictions:
+        return await predict_by_reference(self._send, self.blobs, artifact_key, rows, explain)
 
     async def _send(self, request: bytes, artifact: Path | None) -> bytes:
         try:

@@ -37,8 +37,8 @@ class WarmProcessPredictor:
         self._context.set_forkserver_preload(PRELOAD)
         self._pool: ProcessPoolExecutor | None = None
 
-    async def predict(self, artifact_key: str, rows: list[dict[str, Any]]) -> Predictions:
-        return await predict_by_reference(self._send, self.blobs, artifact_key, rows)
+    async def predict(self, artifact_key: str, rows: list[dict[str, Any]], explain: bool = False) -> Predictions:
+        return await predict_by_reference(self._send, self.blobs, artifact_key, rows, explain)
 
     async def close(self) -> None:
         if self._pool is not None:
