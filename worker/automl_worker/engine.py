@@ -404,7 +404,8 @@ class _Branch:
         families = sorted({c.family for c, _ in found.members})
         algorithm = families[0] if len(found.members) == 1 else f"ensemble({'+'.join(families)})"
         with clock.phase("explain", "explaining the model and converting it to ONNX"):
-            extras = self._extras(final, self._info(algorithm, splits[0]), d.X.iloc[splits[0][1]], clock.end)
+            room = clock.end - plan.save_s()
+            extras = self._extras(final, self._info(algorithm, splits[0]), d.X.iloc[splits[0][1]], room)
         with clock.phase("save", "saving the model"):
             result = self._result(algorithm, metrics, plot_data, final, found.leaderboard, splits[0], extras)
         self.timings = clock.timings
@@ -592,19 +593,27 @@ class _Branch:
         )
 
     def _extras(self, final: Pipeline, info: ModelInfo, held_out: pd.DataFrame, deadline: float) -> _Extras:
-        """The global SHAP explanation (rows until `deadline`, a monotonic time) and the ONNX form."""
+        """The global SHAP explanation (rows until `deadline`, a monotonic time) and the ONNX form; in an
+        AutoML node either is left out, and logged, when the budget has no room left for it."""
         extras = _Extras()
         node, ctx = self.node, self.ctx
         ctx.check()
         started = time.monotonic()
-        background = background_frame(info.background or [], info.features)
-        with attribute(ctx, node):
-            extras.explanation = global_explanation(
-                final, info.features, self.data.n_classes, held_out, background, ctx.seed, deadline
-            )
+        if started < deadline:
+            background = background_frame(info.background or [], info.features)
+            with attribute(ctx, node):
+                extras.explanation = global_explanation(
+                    final, info.features, self.data.n_classes, held_out, background, ctx.seed, deadline
+                )
+        else:
+            ctx.log("left out the explanation: it would not fit in the time budget", node.id, "warning")
         extras.timings["explain_s"] = round(time.monotonic() - started, 3)
         ctx.check()
         started = time.monotonic()
+        if started >= deadline:
+            extras.onnx_error = "the ONNX conversion did not fit in the AutoML time budget"
+            ctx.log(f"no ONNX form: {extras.onnx_error}", node.id)
+            return extras
         try:
             meta = {"algorithm": info.algorithm, "task": info.task, "target": info.target}
             extras.onnx = onnx_export.convert(final, info.features, info.classes, meta, held_out)

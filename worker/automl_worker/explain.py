@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shap  # at import (seconds): warm worker processes pay it once, never inside a budget
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.feature_selection import SelectKBest
@@ -136,8 +137,6 @@ class Explainer:
         return self._kernel(unit, X)
 
     def _kernel(self, unit: _Unit, X: pd.DataFrame) -> Contributions:
-        import shap
-
         output, fn = _output_fn(unit, self.n_classes)
 
         def predict(codes: np.ndarray) -> np.ndarray:
@@ -213,8 +212,6 @@ def _output_fn(unit: _Unit, n_classes: int) -> tuple[str, Callable[[pd.DataFrame
 
 def _tree(unit: _Unit, X: pd.DataFrame, grouping: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Exact tree SHAP values on the model's inputs, summed onto the user columns they come from."""
-    import shap
-
     try:
         explainer = shap.TreeExplainer(unit.model)
     except Exception:

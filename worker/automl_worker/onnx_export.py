@@ -14,7 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import onnx
+import onnxruntime as rt
 import pandas as pd
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
@@ -34,10 +38,6 @@ def convert(
     check: pd.DataFrame,
 ) -> bytes:
     """ONNX bytes whose predictions match `pipeline` on the `check` rows, or NotConvertible."""
-    import onnx
-    from skl2onnx import convert_sklearn
-    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
-
     _refuse_infrequent(pipeline)
     inputs = [
         (name, StringTensorType([None, 1]) if dtype == "string" else FloatTensorType([None, 1]))
@@ -93,8 +93,6 @@ def feeds(X: pd.DataFrame, features: Sequence[tuple[str, str]]) -> dict[str, np.
 
 
 def run(data: bytes, X: pd.DataFrame, features: Sequence[tuple[str, str]]) -> list[np.ndarray]:
-    import onnxruntime as rt
-
     session = rt.InferenceSession(data, providers=["CPUExecutionProvider"])
     return list(session.run(None, feeds(X, features)))
 

@@ -183,6 +183,8 @@ export interface Run {
 export interface Feature {
   name: string;
   dtype: string;
+  /** Text values seen in training: the only ones a prediction accepts. */
+  categories?: string[] | null;
 }
 
 export interface Model {
@@ -206,12 +208,29 @@ export interface Model {
     library_versions: Record<string, string>;
     workflow_hash?: string;
   };
+  /** Download formats: "skops", and "onnx" when the pipeline converted. */
+  formats?: string[];
+  onnx_error?: string | null;
+}
+
+export interface RowExplanation {
+  base_value: number;
+  contributions: Record<string, number>;
 }
 
 export interface Predictions {
   predictions: unknown[];
   probabilities?: number[][] | null;
   classes?: unknown[] | null;
+  explanations?: RowExplanation[] | null;
+  output?: string | null;
+}
+
+export interface Explanation {
+  method: string;
+  output: string;
+  features: { name: string; mean_abs: number }[];
+  sample: { columns: string[]; rows: Record<string, unknown>[]; values: number[][]; base_values: number[] };
 }
 
 export interface User {

@@ -3,13 +3,13 @@ import Link from "next/link";
 import { useMutation } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { FillFromRow } from "@/components/FillFromRow";
-import { DownloadIcon } from "@/components/icons";
 import { SkopsSnippet } from "@/components/SkopsSnippet";
 import { useDeletableResource } from "@/components/hooks";
 import { errorText, useToast } from "@/components/Providers";
+import { ModelDownloads, ModelExplanations, ShapWaterfall } from "@/components/Explanations";
 import { MetricCards } from "@/components/Results";
 import { ConfirmDialog, Empty, PageHead, Skeleton } from "@/components/ui";
-import { api, apiUrl, ApiError, formatDate, formatNumber } from "@/lib/api";
+import { api, ApiError, formatDate, formatNumber } from "@/lib/api";
 import type { Issue, Model, Predictions } from "@/lib/types";
 
 const NUMERIC = new Set(["integer", "float", "int", "number", "int64", "float64"]);
@@ -67,7 +67,8 @@ function PredictForm({ model }: { model: Model }) {
     mutationFn: () => {
       const row: Record<string, unknown> = {};
       for (const f of model.features) row[f.name] = coerce(f.dtype, values[f.name] ?? "");
-      return api<Predictions>(`/models/${model.id}/predict`, { body: { rows: [row] } });
+      const explain = model.task === "clustering" ? "" : "?explain=true";
+      return api<Predictions>(`/models/${model.id}/predict${explain}`, { body: { rows: [row] } });
     },
     onSuccess: (p) => {
       setResult(p);
@@ -149,6 +150,7 @@ function PredictForm({ model }: { model: Model }) {
         </div>
       )}
       {result && <PredictionOutput p={result} target={model.target} />}
+      {result?.explanations?.[0] && <ShapWaterfall e={result.explanations[0]} output={result.output} />}
     </div>
   );
 }
@@ -263,14 +265,13 @@ export default function ModelView() {
           </>
         }
       >
-        <a className="btn" href={apiUrl(`/models/${m.id}/download`)} download data-testid="download-model">
-          <DownloadIcon /> Download (.skops)
-        </a>
+        <ModelDownloads model={m} />
         <button className="btn danger" onClick={() => setConfirm(true)}>
           Delete
         </button>
       </PageHead>
       <MetricCards result={m} />
+      <ModelExplanations model={m} />
       <div className="grid2">
         <div className="card">
           <h2>Provenance</h2>
