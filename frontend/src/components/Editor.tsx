@@ -6,6 +6,7 @@ import { useCallback, useMemo, useRef, useState } from "react";
 import { api, ApiError } from "@/lib/api";
 import { fromApi, graphKey, groupIssues, indexCatalog, TEMPLATES, type FlowEdge, type FlowNode } from "@/lib/graph";
 import type { Catalog, Dataset, Run, Workflow } from "@/lib/types";
+import { ExportPython } from "@/components/ExportPython";
 import { DND_TYPE, Palette } from "./editor/Palette";
 import { Inspector } from "./editor/Inspector";
 import { PreviewPanel } from "./editor/PreviewPanel";
@@ -153,6 +154,7 @@ function Canvas({ workflow, catalog, datasets }: { workflow: Workflow; catalog: 
             <Link className="btn sm" href={`/workflows/runs/?id=${workflow.id}`}>
               Runs
             </Link>
+            <ExportPython workflowId={workflow.id} name={workflow.name} />
             <ProblemsButton issues={issues} nodes={nodes} index={index} state={validation.state} onSelect={edit.select} />
             <button
               className="btn primary"

@@ -10,6 +10,7 @@ import msgspec
 
 from automl_core.datasets import Dataset, DatasetSchema
 from automl_core.errors import Conflict, NotFound
+from automl_core.export import python_script
 from automl_core.ids import new_id
 from automl_core.issues import Issue
 from automl_core.ports import Clock, Page, UnitOfWork
@@ -58,6 +59,14 @@ class WorkflowService:
     async def get(self, owner_id: str, workflow_id: str) -> Workflow:
         async with self.uow() as uow:
             return await uow.workflows.get(owner_id, workflow_id)
+
+    async def export_python(self, owner_id: str, workflow_id: str, seed: int) -> tuple[Workflow, str]:
+        """The workflow as a standalone script (Conflict when it holds what cannot be exported)."""
+        async with self.uow() as uow:
+            workflow = await uow.workflows.get(owner_id, workflow_id)
+            datasets = await owned_datasets(uow, owner_id, workflow.graph)
+        columns = {ident: {c.name: c.dtype for c in d.columns} for ident, d in datasets.items()}
+        return workflow, python_script(workflow.name, workflow.graph, columns, seed)
 
     async def list(self, owner_id: str, limit: int, offset: int) -> Page[Workflow]:
         async with self.uow() as uow:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, post, put
-from litestar.params import FromPath, JSONBody
+import re
+from typing import Annotated, Literal
+
+from litestar import Controller, Response, delete, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from automl_core.errors import InvalidInput
@@ -68,6 +71,27 @@ class WorkflowController(Controller):
         if issues:
             raise InvalidInput("the workflow cannot run as it is", issues)
         return RunOut.of(await runs.execute_graph(user.id, graph, data.name, seed))
+
+    @get(
+        "/{workflow_id:str}/export",
+        summary="The workflow as a standalone Python script (pandas + scikit-learn) printing the same metrics",
+        media_type="text/x-python",
+    )
+    async def export(
+        self,
+        workflow_id: FromPath[str],
+        user: CurrentUser,
+        workflows: Workflows,
+        script_format: Annotated[Literal["python"], QueryParameter(name="format")] = "python",
+        seed: FromQuery[int] = DEFAULT_SEED,
+    ) -> Response[str]:
+        workflow, script = await workflows.export_python(user.id, workflow_id, seed)
+        stem = re.sub(r"[^A-Za-z0-9_]+", "_", workflow.name).strip("_").lower() or "workflow"
+        return Response(
+            script,
+            media_type="text/x-python",
+            headers={"Content-Disposition": f'attachment; filename="{stem[:80]}.py"'},
+        )
 
     @get("/{workflow_id:str}", summary="One workflow")
     async def get_workflow(self, workflow_id: FromPath[str], user: CurrentUser, workflows: Workflows) -> WorkflowOut:
