@@ -8,7 +8,7 @@ import jsonschema_rs
 import numpy as np
 import pytest
 
-from tests.api.conftest import Trained, User
+from tests.api.conftest import WORKER_URL, Trained, User
 from tests.api.test_models import ROW
 
 
@@ -85,6 +85,7 @@ def test_a_pipeline_that_does_not_convert_answers_409_with_the_reason(trained: T
     assert trained.owner.get(f"/api/models/{trained.model['id']}/download?format=pickle").status_code == 422
 
 
+@pytest.mark.skipif(WORKER_URL is not None, reason="running the ONNX file needs onnxruntime")
 def test_onnx_download_predicts_what_the_api_predicts(user: User) -> None:
     import onnxruntime as rt
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import TITANIC, Trained, User
-from tests.worker.test_readme_skops import GUARD
+from tests.api.conftest import TITANIC, WORKER_URL, Trained, User
+from tests.no_project import GUARD
 
 
+@pytest.mark.skipif(WORKER_URL is not None, reason="running the script needs pandas and scikit-learn")
 def test_the_exported_script_reproduces_the_runs_metrics(trained: Trained, tmp_path: Path) -> None:
     response = trained.owner.get(
         f"/api/workflows/{trained.workflow['id']}/export?format=python&seed={trained.run['seed']}"

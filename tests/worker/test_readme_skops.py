@@ -12,25 +12,13 @@ from typing import Any
 from automl_core.models import check_rows
 from automl_worker import allowlist, artifacts
 from automl_worker.engine import run
+from tests.no_project import GUARD
 
 from .conftest import chain, dataset, read_csv, request
 
 GENERIC = {"functools.partial", "numpy.dtype", "numpy.ndarray", "builtins.slice", "sklearn.utils._bunch.Bunch"}
 """Containers and value types skops names besides the engine's classes."""
 README = Path(__file__).resolve().parents[2] / "README.md"
-GUARD = """
-import importlib.abc, runpy, sys
-
-class NoProject(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {"automl_core", "automl_worker", "adapters", "entrypoints"}:
-            raise ImportError(f"the snippet must not import this project ({name})")
-        return None
-
-sys.meta_path.insert(0, NoProject())
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name="__main__")
-"""
 
 
 def snippet() -> str:

@@ -21,6 +21,8 @@ from automl_core.workflow import Graph, Node, model_branches
 INTERNAL_TEST_SIZE = 0.25
 """With no split node the engine scores a 25% hold-out drawn with the run's seed."""
 TASKS = ("binary", "multiclass", "regression")
+LIBRARY_MODELS = frozenset({"model.lightgbm", "model.xgboost", "model.catboost"})
+"""Their native categorical handling and early stopping are not in the script's runtime yet."""
 
 
 def _params(node: Node) -> dict[str, Any]:
@@ -48,6 +50,10 @@ def python_script(name: str, graph: Graph, columns: Mapping[str, Mapping[str, st
     automl = [i for i in branches if nodes[i].type == "automl"]
     if automl:
         raise Conflict("exporting AutoML nodes as Python is not supported yet: replace them by the model they chose")
+    libraries = [i for i in branches if nodes[i].type in LIBRARY_MODELS]
+    if libraries:
+        label = CATALOG[nodes[libraries[0]].type].label
+        raise Conflict(f"exporting {label} models as Python is not supported yet (node {libraries[0]!r})")
     datasets = list(dict.fromkeys(str(nodes[path[0]].params.get("dataset_id")) for path in branches.values()))
     missing = [d for d in datasets if d not in columns]
     if missing:
