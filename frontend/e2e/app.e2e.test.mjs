@@ -65,7 +65,7 @@ test("sign in, upload, build, validate, run, inspect, predict", { timeout: RUN_T
     await drawEdge(d, "data", e, "model");
     await page.waitForTimeout(300);
     assert.equal(await page.locator(".react-flow__edge").count(), 0, "data -> model edge must be refused");
-    await page.getByTestId("toast-error").filter({ hasText: "Cannot connect: Evaluate takes model, not data" }).waitFor();
+    await page.getByTestId("toast-error").filter({ hasText: "Cannot connect: Evaluate takes a model, not a data source" }).waitFor();
 
     await connect(d, "data", s, "data");
     await connect(s, "data", m, "data");

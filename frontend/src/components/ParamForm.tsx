@@ -1,5 +1,6 @@
 "use client";
 import { useEffect, useState } from "react";
+import { paramLabel } from "@/lib/labels";
 import { parseParamInput } from "@/lib/graph";
 import type { Dataset, Issue, NodeTypeSpec, ParamSpec } from "@/lib/types";
 
@@ -63,14 +64,6 @@ function MultiCheck({ options, value, onChange, label, labels }: { options: stri
   );
 }
 
-const LABELS: Record<string, string> = { dataset_id: "Dataset", time_budget_s: "Time budget (s)", max_iter: "Max iterations", n_estimators: "Trees", C: "C" };
-
-function humanise(name: string) {
-  if (LABELS[name]) return LABELS[name];
-  const s = name.replace(/_/g, " ");
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
 export function ParamForm({ spec, nodeId, params, issues, datasets, columnsFrom, onChange }: ParamFormProps) {
   const own = spec.type === "dataset" ? datasets.find((d) => d.id === params.dataset_id) : columnsFrom;
   const columns = own?.columns.map((c) => c.name) ?? [];
@@ -108,7 +101,7 @@ export function ParamForm({ spec, nodeId, params, issues, datasets, columnsFrom,
             );
             break;
           case "multichoice":
-            control = <MultiCheck label={humanise(p.name)} labels={p.choice_labels} options={p.choices ?? []} value={value} onChange={(v) => onChange(p.name, v)} />;
+            control = <MultiCheck label={paramLabel(p.name)} labels={p.choice_labels} options={p.choices ?? []} value={value} onChange={(v) => onChange(p.name, v)} />;
             break;
           case "dataset":
             control = (
@@ -153,7 +146,7 @@ export function ParamForm({ spec, nodeId, params, issues, datasets, columnsFrom,
           case "columns":
             control = (
               <MultiCheck
-                label={humanise(p.name)}
+                label={paramLabel(p.name)}
                 options={columns.filter((c) => spec.type !== "dataset" || c !== params.target)}
                 value={value}
                 onChange={(v) => onChange(p.name, v)}
@@ -170,12 +163,12 @@ export function ParamForm({ spec, nodeId, params, issues, datasets, columnsFrom,
           <div key={p.name} className="field" style={{ display: "flex", flexDirection: "column", gap: 4 }}>
             {groupLike ? (
               <span style={{ fontSize: 13, fontWeight: 550 }}>
-                {humanise(p.name)}
+                {paramLabel(p.name)}
                 {p.required && <span style={{ color: "var(--danger)" }}> *</span>}
               </span>
             ) : (
               <label htmlFor={id} style={{ fontSize: 13, fontWeight: 550 }}>
-                {humanise(p.name)}
+                {paramLabel(p.name)}
                 {p.required && <span style={{ color: "var(--danger)" }}> *</span>}
               </label>
             )}

@@ -2,6 +2,7 @@
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo, useContext, createContext } from "react";
 import type { CatalogIndex, StepData } from "@/lib/graph";
+import { paramLabel, valueLabel } from "@/lib/labels";
 import type { Dataset, Port } from "@/lib/types";
 
 export interface CanvasInfo {
@@ -30,10 +31,12 @@ function summary(data: StepData, info: CanvasInfo): string {
   if (data.nodeType === "split") {
     return p.method === "kfold" ? `${p.folds ?? 5}-fold CV` : `hold-out ${Math.round(Number(p.test_size ?? 0.25) * 100)}% test`;
   }
+  const spec = info.catalog.get(data.nodeType);
   const parts: string[] = [];
   for (const [k, v] of Object.entries(p)) {
     if (v === null || v === "" || (Array.isArray(v) && !v.length) || k === "seed") continue;
-    parts.push(`${k}=${Array.isArray(v) ? v.join(",") : String(v)}`);
+    const param = spec?.params?.find((x) => x.name === k);
+    parts.push(`${paramLabel(k)} ${valueLabel(param, v)}`);
     if (parts.length === 2) break;
   }
   return parts.join(" · ") || "defaults";

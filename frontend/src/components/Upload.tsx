@@ -3,26 +3,11 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { formatBytes, uploadWithProgress } from "@/lib/api";
 import type { Dataset } from "@/lib/types";
+import { suggestedOption, type ReadOptions } from "@/lib/upload";
 import { ProgressBar } from "./ui";
 import { useToast } from "./Providers";
 
-interface ReadOptions {
-  skip_rows: string;
-  header_row: boolean;
-  delimiter: string;
-  encoding: string;
-}
-
 const NO_OPTIONS: ReadOptions = { skip_rows: "", header_row: true, delimiter: "", encoding: "" };
-
-/** The option a 422 suggests ("try skip_rows=1", "try delimiter=';'"), to fill in for the next try. */
-export function suggestedOption(message: string): Partial<ReadOptions> | null {
-  const skip = /try skip_rows=(\d+)/.exec(message);
-  if (skip) return { skip_rows: skip[1] };
-  const delim = /try delimiter='([^']+)'/.exec(message);
-  if (delim) return { delimiter: delim[1] === "\\t" ? "tab" : delim[1] };
-  return null;
-}
 
 export function Upload({ onDone }: { onDone?: (d: Dataset) => void }) {
   const [over, setOver] = useState(false);

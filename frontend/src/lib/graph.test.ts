@@ -21,6 +21,7 @@ import {
   type FlowNode,
 } from "./graph";
 import { apiBase, errorFromBody } from "./api";
+import { paramLabel, portWants, valueLabel } from "./labels";
 import type { ApiEdge, ApiNode, Catalog } from "./types";
 
 const catalog: Catalog = {
@@ -165,7 +166,7 @@ describe("typed connections", () => {
 
   it("refuses incompatible kinds", () => {
     const r = checkConnection({ source: "d", target: "e" }, more, [], idx);
-    expect(r).toEqual({ ok: false, reason: "Evaluate takes model, not data" });
+    expect(r).toEqual({ ok: false, reason: "Evaluate takes a model, not a data source" });
     expect(checkConnection({ source: "m", target: "s2" }, more, [], idx).ok).toBe(false);
     expect(checkConnection({ source: "d", target: "v" }, more, [], idx).ok).toBe(false);
   });
@@ -337,5 +338,26 @@ describe("building the graph fast", () => {
       const ds = g.nodes.find((n) => n.data.nodeType === "dataset")!;
       expect(ds.data.params).toMatchObject({ dataset_id: "ds9", target: "price" });
     }
+  });
+});
+
+describe("plain words", () => {
+  it("names parameters, values and what a port wants as people do", () => {
+    expect(paramLabel("min_samples_leaf")).toBe("Min samples leaf");
+    expect(paramLabel("n_estimators")).toBe("Trees");
+    const plots = { name: "plots", type: "multichoice" as const, choice_labels: { roc_curve: "ROC curve", pr_curve: "Precision-recall curve" } };
+    expect(valueLabel(plots, ["roc_curve", "pr_curve"])).toBe("ROC curve, Precision-recall curve");
+    expect(valueLabel(undefined, null)).toBe("—");
+    expect(valueLabel(undefined, true)).toBe("on");
+    const input = { name: "input", kind: "evaluation" as const, accepts: ["evaluation" as const, "model" as const] };
+    expect(portWants(input)).toBe("an Evaluate step or a model");
+  });
+
+  it("refused connections say what the step takes, never a port name", () => {
+    const d1 = makeNode(idx.get("dataset")!, { x: 0, y: 0 }, "d1");
+    const d2 = makeNode(idx.get("dataset")!, { x: 0, y: 0 }, "d2");
+    const s = makeNode(idx.get("split")!, { x: 0, y: 0 }, "s");
+    const first = makeEdge({ source: "d1", target: "s" }, [d1, d2, s], idx);
+    expect(checkConnection({ source: "d2", target: "s" }, [d1, d2, s], [first], idx)).toEqual({ ok: false, reason: "Split already has a data source connected" });
   });
 });

@@ -1,4 +1,5 @@
 // Graph <-> API mapping, typed-port connection rules, templates. Pure: unit tested.
+import { kindWords, portWants } from "./labels";
 import type { ApiEdge, ApiNode, Catalog, Issue, NodeTypeSpec, ParamSpec, Port, PortKind } from "./types";
 
 /** What a canvas node carries in `data`. */
@@ -151,14 +152,11 @@ export function checkConnection(
   const inp = findPort(tSpec.inputs, conn.targetHandle);
   if (!out) return { ok: false, reason: `${sSpec.label} has no such output` };
   if (!inp) return { ok: false, reason: `${tSpec.label} has no such input` };
-  if (!portAccepts(inp, out.kind)) {
-    const takes = (inp.accepts?.length ? inp.accepts : [inp.kind]).join("/");
-    return { ok: false, reason: `${tSpec.label} takes ${takes}, not ${out.kind}` };
-  }
+  if (!portAccepts(inp, out.kind)) return { ok: false, reason: `${tSpec.label} takes ${portWants(inp)}, not ${kindWords([out.kind])}` };
   const taken = edges.some(
     (e) => e.target === target && (findPort(tSpec.inputs, e.targetHandle)?.name ?? null) === inp.name,
   );
-  if (taken && !inp.multiple) return { ok: false, reason: `${tSpec.label} already has an input on ${inp.name}` };
+  if (taken && !inp.multiple) return { ok: false, reason: `${tSpec.label} already has ${portWants(inp)} connected` };
   const twice = edges.some((e) => e.source === source && e.target === target && (findPort(tSpec.inputs, e.targetHandle)?.name ?? null) === inp.name);
   if (twice) return { ok: false, reason: `${sSpec.label} is already connected to ${tSpec.label}` };
   if (reaches(target, source, edges)) return { ok: false, reason: "that edge would make a cycle" };
