@@ -10,7 +10,6 @@ import { DATASET, RUN_TIMEOUT, base, connect, page, selectNode, setup, snap, ste
 
 setup("building");
 
-const edges = () => page.evaluate(() => [...document.querySelectorAll(".react-flow__edge")].map((e) => e.getAttribute("data-id")));
 const nodeId = (type) => page.locator(`[data-testid="node-${type}"]`).last().getAttribute("data-node-id");
 
 /** The canvas's edges as [source type, target type] pairs, read from the saved workflow. */
@@ -93,12 +92,14 @@ test("import with options, build by clicking, fix the listed problems, overlay t
   });
 
   await step(t, "a step dropped on an edge goes between its ends", async () => {
-    const before = await edges();
-    const edge = before.find((id) => id.includes("dataset") || id.startsWith("e_dataset"));
-    const box = await page.locator(`.react-flow__edge[data-id="${edge}"] path.react-flow__edge-path`).boundingBox();
-    await page.getByTestId("palette-preprocess.impute").dragTo(page.getByTestId("canvas"), {
-      targetPosition: { x: box.x + box.width / 2 - (await page.getByTestId("canvas").boundingBox()).x, y: box.y + box.height / 2 - (await page.getByTestId("canvas").boundingBox()).y },
-    });
+    // the dataset → split edge runs between the dataset's output and the split's input: drop on its middle
+    const d = await nodeId("dataset");
+    const s = await nodeId("split");
+    const a = await page.getByTestId(`handle-${d}-out-data`).boundingBox();
+    const b = await page.getByTestId(`handle-${s}-in-data`).boundingBox();
+    const canvas = await page.getByTestId("canvas").boundingBox();
+    const mid = { x: (a.x + a.width / 2 + b.x + b.width / 2) / 2 - canvas.x, y: (a.y + a.height / 2 + b.y + b.height / 2) / 2 - canvas.y };
+    await page.getByTestId("palette-preprocess.impute").dragTo(page.getByTestId("canvas"), { targetPosition: mid });
     await page.locator('[data-testid="node-preprocess.impute"]').waitFor();
     const links = await savedLinks();
     assert.ok(links.some(([a, b]) => a === "dataset" && b === "preprocess.impute"), JSON.stringify(links));

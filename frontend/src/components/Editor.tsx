@@ -116,7 +116,7 @@ function Canvas({ workflow, catalog, datasets }: { workflow: Workflow; catalog: 
             <Link href="/workflows/" className="btn ghost sm" aria-label="Back to workflows">
               ←
             </Link>
-            <input className="input name-input" style={{ flex: "0 1 240px", minWidth: 120 }} aria-label="Workflow name" value={name} onChange={(e) => setName(e.target.value)} data-testid="workflow-name" />
+            <input className="input name-input" style={{ flex: "0 1 240px", minWidth: 90 }} aria-label="Workflow name" value={name} onChange={(e) => setName(e.target.value)} data-testid="workflow-name" />
             <span className={`save-state ${save === "error" || save === "conflict" ? "error" : ""}`} data-testid="save-state" data-state={save} aria-live="polite">
               {SAVE_LABELS[save]}
             </span>
