@@ -68,6 +68,8 @@ class RunResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     metrics: dict[str, float] = msgspec.field(default_factory=dict)
     leaderboard: list[LeaderboardEntry] | None = None
     plots: dict[str, Any] = msgspec.field(default_factory=dict)
+    timings: dict[str, float] | None = None
+    """Seconds per phase (search_s, refit_s, explain_s, onnx_s, ...), kept apart from the metrics."""
 
 
 class Run(msgspec.Struct, kw_only=True):

@@ -20,6 +20,9 @@ def test_global_explanation_is_in_the_users_columns(trained: Trained) -> None:
     sample = found["sample"]
     assert sample["columns"] == names and len(sample["rows"]) == len(sample["values"]) > 0
     assert set(sample["rows"][0]) == set(names)
+    timings = trained.run["results"][0]["timings"]  # the run reports what explaining (and ONNX) took
+    assert timings["explain_s"] > 0 and "onnx_s" in timings
+    assert not {"explain_s", "onnx_s"} & set(trained.run["results"][0]["metrics"])
 
 
 def test_predict_explains_each_row_adding_up_to_the_probability_of_its_class(trained: Trained) -> None:

@@ -384,6 +384,7 @@ class RunSupervisor:
                         metrics=branch.metrics,
                         leaderboard=branch.leaderboard,
                         plots=branch.plots,
+                        timings=branch.timings or None,
                     )
                 )
             await uow.runs.transition(current.moved(RunStatus.SUCCEEDED, now), expected=RunStatus.RUNNING)

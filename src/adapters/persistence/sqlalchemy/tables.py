@@ -142,6 +142,7 @@ run_results = Table(
     Column("metrics", json_type(), nullable=False),
     Column("leaderboard", json_type(nullable=True)),
     Column("plots", json_type(), nullable=False),
+    Column("timings", json_type(nullable=True)),
 )
 
 models = Table(
