@@ -33,6 +33,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "overhead": ("bench.overhead", "Platform overhead: run wall time minus engine time"),
     "api": ("bench.api_load", "API throughput vs a bare Litestar app"),
     "ingestion": ("bench.ingestion", "Upload ingestion vs polars.read_csv"),
+    "footprint": ("bench.footprint", "API RSS idle, after a run and after predictions (models live elsewhere)"),
     "predict": ("bench.predict_latency", "Predict latency per Predictor adapter vs in the API process (before)"),
     "validation": ("bench.validation_scaling", "Validation time per node (linear growth → ratios near 1)"),
     "cache": ("bench.cache", "Content-keyed cache: re-run with one param changed; step preview cold vs warm"),
