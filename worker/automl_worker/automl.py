@@ -26,7 +26,13 @@ import optuna
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier, VotingRegressor
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.model_selection import (
+    KFold,
+    RepeatedKFold,
+    RepeatedStratifiedKFold,
+    StratifiedKFold,
+    train_test_split,
+)
 from sklearn.pipeline import Pipeline
 
 from automl_core.catalog import CATALOG, default_metric, task_family
@@ -39,6 +45,10 @@ from automl_worker.fitting import Context
 from automl_worker.growing import fit_until
 from automl_worker.steps import Prep, auto_prep, estimator
 
+REPEATED_BELOW = 2_000
+REPEATS = 2
+"""Tables under REPEATED_BELOW rows are searched on 5-fold CV repeated REPEATS times: every row is
+validated twice, by different models, so the choice among close configurations is less noise."""
 SEARCH_ROWS = 50_000
 """Above this many rows the search runs on a sample; the final refit still sees every row."""
 SVM_ROWS = 5_000
@@ -291,7 +301,8 @@ class Fold:
 
 
 def search_splits(y: np.ndarray, task: str, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """5-fold CV on small tables, 3-fold on medium ones, one 80/20 hold-out on large ones."""
+    """Repeated 5-fold CV on small tables (one split's luck would pick the model there), 3-fold on
+    medium ones, one 80/20 hold-out on large ones."""
     n = len(y)
     classify = task_family(task) == "classification"
     stratify = classify and np.bincount(y.astype(int)).min() >= 5
@@ -299,9 +310,11 @@ def search_splits(y: np.ndarray, task: str, seed: int) -> list[tuple[np.ndarray,
         rows = np.arange(n)
         train, valid = train_test_split(rows, test_size=0.2, random_state=seed, stratify=y if stratify else None)
         return [(np.sort(train), np.sort(valid))]
-    k = 5 if n <= 1_000 else 3
+    if n < REPEATED_BELOW:
+        repeated = RepeatedStratifiedKFold if stratify else RepeatedKFold
+        return list(repeated(n_splits=5, n_repeats=REPEATS, random_state=seed).split(np.zeros(n), y))
     splitter = (
-        StratifiedKFold(k, shuffle=True, random_state=seed) if stratify else KFold(k, shuffle=True, random_state=seed)
+        StratifiedKFold(3, shuffle=True, random_state=seed) if stratify else KFold(3, shuffle=True, random_state=seed)
     )
     return list(splitter.split(np.zeros(n), y))
 

@@ -39,7 +39,14 @@ from automl_worker.artifacts import ModelInfo, dump, library_versions
 from automl_worker.budget import Clock, Cost, Plan, PlotRoom, combined
 from automl_worker.data import FEATURE_DTYPES, Table
 from automl_worker.errors import EngineError
-from automl_worker.evaluate import Outcome, clustering_metrics, mean_metrics, predict, supervised_metrics
+from automl_worker.evaluate import (
+    Outcome,
+    clustering_metrics,
+    first_of_each_row,
+    mean_metrics,
+    predict,
+    supervised_metrics,
+)
 from automl_worker.explain import background_frame, background_rows, global_explanation
 from automl_worker.fitting import Context, Prefix, attribute, fit_branch, fit_prefix
 from automl_worker.plots import IMPORTANCE_REPEATS, IMPORTANCE_ROWS
@@ -383,7 +390,7 @@ class _Branch:
             measured = Cost(clock.timings["refit_s"], len(fit_rows), per_row, call)
             model_for_importance, importance_rows = final, splits[0]
         else:
-            evaluated = found.oof
+            evaluated = first_of_each_row(found.oof)
             per_row, call = model_cost.predict_s_per_row, model_cost.predict_call_s
             measured = Cost(clock.timings["refit_s"], len(fit_rows), per_row, call)
             model_for_importance, importance_rows = None, inner[0]

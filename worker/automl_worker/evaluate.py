@@ -40,6 +40,19 @@ class Outcome:
         )
 
 
+def first_of_each_row(out: Outcome) -> Outcome:
+    """One prediction per row (the first) when repeated folds validated rows more than once."""
+    _, first = np.unique(out.rows, return_index=True)
+    if len(first) == len(out.rows):
+        return out
+    keep = np.sort(first)
+
+    def pick(values: np.ndarray | None) -> np.ndarray | None:
+        return None if values is None else values[keep]
+
+    return Outcome(out.rows[keep], pick(out.y), out.pred[keep], pick(out.proba), pick(out.scores))
+
+
 def predict(
     model: object, X: pd.DataFrame, rows: np.ndarray, y: np.ndarray | None, task: str, n_classes: int
 ) -> Outcome:
