@@ -420,7 +420,15 @@ NODE_TYPES: tuple[NodeType, ...] = (
         DATA_IN,
         MODEL_OUT,
         (
-            Param("time_budget_s", "int", 60, required=True, min=1, max=86_400, help="Search time in seconds."),
+            Param(
+                "time_budget_s",
+                "int",
+                60,
+                required=True,
+                min=1,
+                max=86_400,
+                help="Wall-clock seconds for the whole step: search, final fit, evaluation and plots.",
+            ),
             Param(
                 "metric",
                 "choice",
@@ -435,7 +443,15 @@ NODE_TYPES: tuple[NodeType, ...] = (
                 choices=MODEL_FAMILIES,
                 help="Model families to search; empty means every family that fits the task.",
             ),
-            Param("max_trials", "int", None, min=1, max=100_000, help="Stop after this many trials."),
+            Param(
+                "max_trials",
+                "int",
+                None,
+                min=1,
+                max=100_000,
+                help="Stop after this many trials: with a budget that does not run out first, the same seed "
+                "gives the same search (a search bounded by time can differ between runs).",
+            ),
             Param("ensemble", "bool", True, help="Finish with greedy ensemble selection."),
             SEED,
         ),

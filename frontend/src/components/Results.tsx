@@ -303,6 +303,10 @@ export function ResultDetail({ result, label }: { result: RunResult; label: stri
             <span className="muted small">{result.leaderboard.length} trials</span>
           </div>
           <Leaderboard rows={result.leaderboard} metric={result.primary_metric ?? undefined} />
+          <p className="muted small" data-testid="search-reproducibility">
+            A search bounded by its time budget can differ between runs with the same seed (how many trials fit depends on
+            the machine). Set “Max trials” for a search that repeats exactly.
+          </p>
         </div>
       ) : null}
       <Plots result={result} />
