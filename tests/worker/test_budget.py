@@ -59,6 +59,9 @@ def test_a_wide_table_with_every_plot_finishes_within_its_budget(wide_table: Pat
     assert within(budget, wall), "\n".join(f"{t:.2f} {getattr(e, 'message', e)}" for t, e in timed)
     events = [e for _, e in timed]
     assert branch.metrics["roc_auc"] > 0.85
+    phases = {"prepare_s", "search_s", "refit_s", "evaluate_s", "plots_s", "save_s"}
+    assert phases <= set(branch.timings), branch.timings
+    assert sum(branch.timings[p] for p in phases) <= wall
     progress = [e for e in events if isinstance(e, ProgressEvent)]
     fractions = [e.fraction for e in progress]
     assert fractions == sorted(fractions)

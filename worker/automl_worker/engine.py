@@ -247,7 +247,6 @@ class _Branch:
         """`started` and `deadline` are `time.monotonic()` values: this node's start and the run's end."""
         nodes = graph.node_map()
         self.ctx, self.progress, self.deadline, self.started = ctx, progress, deadline, started
-        self.timings: dict[str, float] = {}
         self.node = nodes[path[-1]]
         middle = [nodes[i] for i in path[1:-1]]
         for n in middle:
@@ -415,7 +414,6 @@ class _Branch:
             extras = self._extras(final, self._info(algorithm, splits[0]), d.X.iloc[splits[0][1]], room)
         with clock.phase("save", "saving the model"):
             result = self._result(algorithm, metrics, plot_data, final, found.leaderboard, splits[0], extras)
-        self.timings = clock.timings
         result.timings = {**clock.timings, **result.timings}
         return result
 
