@@ -55,7 +55,8 @@ def library_versions() -> dict[str, str]:
 
 def dump(pipeline: Any, info: ModelInfo) -> bytes:
     bundle = {"format": FORMAT, "pipeline": pipeline, "info": msgspec.to_builtins(info)}
-    return sio.dumps(bundle, compression=zipfile.ZIP_DEFLATED)
+    data: bytes = sio.dumps(bundle, compression=zipfile.ZIP_DEFLATED)
+    return data
 
 
 def load(data: bytes) -> tuple[Any, ModelInfo]:

@@ -12,7 +12,7 @@ are enough rows) and at a deadline, both checked after every boosting round.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -49,7 +49,7 @@ def estimator(family: str, p: dict[str, Any], classify: bool, seed: int, categor
             n_jobs=1,
             verbose=-1,
             # The Dataset's own `categorical_feature` alias: as a constructor param it persists with the model.
-            **({"categorical_column": cats} if cats else {}),
+            **cast("dict[str, Any]", {"categorical_column": cats} if cats else {}),
         )
     if family == "xgboost":
         from xgboost import XGBClassifier, XGBRegressor
@@ -141,7 +141,7 @@ def _fit_lightgbm(model: Any, X: Any, y: Any, eval_set: Any, deadline: float | N
 def _fit_xgboost(model: Any, X: Any, y: Any, eval_set: Any, deadline: float | None, stopped: list[bool]) -> None:
     import xgboost
 
-    class AtDeadline(xgboost.callback.TrainingCallback):  # type: ignore[misc]
+    class AtDeadline(xgboost.callback.TrainingCallback):
         def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
             if deadline is not None and time.monotonic() >= deadline:
                 stopped[0] = True

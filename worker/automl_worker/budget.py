@@ -81,7 +81,7 @@ class Cost:
     """What the fitted model holds that grows with its rows (forest nodes, k-NN's stored rows)."""
 
     def fit_on(self, rows: int) -> float:
-        return self.fit_s * (max(rows, 1) / max(self.rows, 1)) ** GROWTH
+        return float(self.fit_s * (max(rows, 1) / max(self.rows, 1)) ** GROWTH)
 
     def bytes_on(self, rows: int) -> int:
         return int(self.model_bytes * max(rows, 1) / max(self.rows, 1))

@@ -410,8 +410,8 @@ class _Branch:
         families = sorted({c.family for c, _ in found.members})
         algorithm = families[0] if len(found.members) == 1 else f"ensemble({'+'.join(families)})"
         with clock.phase("explain", "explaining the model and converting it to ONNX"):
-            room = clock.end - plan.save_s()
-            extras = self._extras(final, self._info(algorithm, splits[0]), d.X.iloc[splits[0][1]], room)
+            explain_by = clock.end - plan.save_s()
+            extras = self._extras(final, self._info(algorithm, splits[0]), d.X.iloc[splits[0][1]], explain_by)
         with clock.phase("save", "saving the model"):
             result = self._result(algorithm, metrics, plot_data, final, found.leaderboard, splits[0], extras)
         result.timings = {**clock.timings, **result.timings}

@@ -143,7 +143,7 @@ class _Preview:
             except artifacts.ArtifactError as exc:
                 raise EngineError(f"the run's fitted model can't be read: {exc}", head.id) from None
             self.ctx.log("predictions of the model the last run fitted", head.id)
-            return pipeline  # type: ignore[no-any-return]
+            return pipeline
         if head.type == "automl":
             raise EngineError(
                 "an AutoML step searches for its whole time budget, so its preview shows the model a run "

@@ -278,7 +278,8 @@ def build_app() -> gr.Blocks:
                 concurrency_id="predict",
                 concurrency_limit=2,
             )
-    return app.queue(default_concurrency_limit=1)
+    queued: gr.Blocks = app.queue(default_concurrency_limit=1)
+    return queued
 
 
 def space_dist(out: Path) -> Path:

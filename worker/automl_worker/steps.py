@@ -199,7 +199,7 @@ def row_mask(node: Node, X: pd.DataFrame, y: np.ndarray | None) -> np.ndarray:
     """Training rows a row filter keeps."""
     if node.type == "preprocess.remove_duplicates":
         frame = X if y is None else X.assign(__target__=y)
-        return ~frame.duplicated().to_numpy()
+        return np.asarray(~frame.duplicated().to_numpy())
     p = params_of(node)
     cols = _chosen(node, X, numeric_columns(X), "numeric")
     values = X[cols].to_numpy(dtype=np.float64)
@@ -211,7 +211,7 @@ def row_mask(node: Node, X: pd.DataFrame, y: np.ndarray | None) -> np.ndarray:
         std = np.nanstd(values, axis=0)
         std[std == 0] = 1.0
         inside = np.abs(values - np.nanmean(values, axis=0)) / std <= p["threshold"]
-    return np.all(inside | np.isnan(values), axis=1)
+    return np.asarray(np.all(inside | np.isnan(values), axis=1))
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ def estimator(
     p = params
     if family in LIBRARY_FAMILIES:
         native = len(p.get("categorical_features") or [])
-        return boosting.estimator(family, p, classify, seed, native, n_columns)  # type: ignore[no-any-return]
+        return boosting.estimator(family, p, classify, seed, native, n_columns)
     if family == "kmeans":
         return KMeans(n_clusters=p["n_clusters"], random_state=p.get("seed", seed), n_init="auto")
     if family == "logistic_regression":

@@ -9,11 +9,11 @@ from sklearn.feature_selection import f_classif, f_regression
 
 def signed_log1p(x: np.ndarray) -> np.ndarray:
     """log1p that keeps the sign, defined for negative values too."""
-    return np.sign(x) * np.log1p(np.abs(x))
+    return np.asarray(np.sign(x) * np.log1p(np.abs(x)))
 
 
 def signed_sqrt(x: np.ndarray) -> np.ndarray:
-    return np.sign(x) * np.sqrt(np.abs(x))
+    return np.asarray(np.sign(x) * np.sqrt(np.abs(x)))
 
 
 def anova_f(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

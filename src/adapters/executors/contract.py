@@ -78,7 +78,7 @@ def graph(*models: tuple[str, str, dict[str, Any]], target: str = TARGET) -> Gra
     return Graph(nodes=nodes, edges=edges)
 
 
-LOGISTIC = ("logreg", "model.logistic_regression", {})
+LOGISTIC: tuple[str, str, dict[str, Any]] = ("logreg", "model.logistic_regression", {})
 TREE = ("tree", "model.decision_tree", {"max_depth": 3})
 SLOW_AUTOML = ("search", "automl", {"time_budget_s": 20, "ensemble": False})
 

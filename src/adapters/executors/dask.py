@@ -102,7 +102,7 @@ class DaskExecutor:
         """Connected to a scheduler that has at least one worker."""
         try:
             client = await self._connected()
-            info = await client.scheduler.identity()
+            info = await client.scheduler.identity()  # type: ignore[union-attr]
         except Exception:
             return False
         return bool(info.get("workers"))
@@ -148,7 +148,7 @@ class DaskExecutor:
         name = f"automl-job-{job.handle.job_id}"
         events = await Queue(f"{name}-events", client=client)
         stop = Event(f"{name}-stop", client=client)
-        future: Future = client.submit(
+        future: Future[Any] = client.submit(
             run_task, self.engine, payload, data, events.name, stop.name, self.fan_out_trials, key=name, pure=False
         )
         try:
@@ -161,7 +161,7 @@ class DaskExecutor:
             with contextlib.suppress(Exception):
                 await asyncio.shield(events.close())
 
-    async def _follow(self, job: Job, client: Client, future: Future, events: Queue) -> None:
+    async def _follow(self, job: Job, client: Client, future: Future[Any], events: Queue) -> None:
         attempts = 0
         while True:
             finished = future.done()  # read before draining: every event the task put is queued by then
@@ -197,7 +197,7 @@ class DaskTrials:
     """The AutoML search's trial runner on a cluster: each fit is a task, the folds are scattered once to
     every worker, and as many trials run at once as the cluster has threads (one core each)."""
 
-    n_jobs = 1
+    n_jobs: int | None = 1
 
     def __init__(self, client: Client) -> None:
         self.client = client

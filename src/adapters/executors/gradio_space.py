@@ -279,7 +279,7 @@ class GradioSpaceExecutor:
 
 async def _sse(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, str]]:
     """(event, data) pairs of a server-sent event stream; a dispatch needs a blank line after it."""
-    kind, data = "message", []
+    kind, data = "message", list[str]()
     async for line in lines:
         if not line:
             if data:

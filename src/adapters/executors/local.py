@@ -122,7 +122,8 @@ class LocalProcessExecutor:
             lifeline_in.close()
             reading = self._readers.submit(out_in.recv_bytes)
             try:
-                return decode_outcome(await asyncio.wrap_future(reading))
+                outcome: bytes = await asyncio.wrap_future(reading)
+                return decode_outcome(outcome)
             except (EOFError, OSError):
                 message = _death_message(await _exit_code(proc), self.memory_limit_mb).replace("a result", "a preview")
                 raise Unavailable(message) from None
@@ -228,7 +229,7 @@ async def _exit_code(proc: BaseProcess) -> int:
     if proc.exitcode is None and proc.is_alive():
         loop = asyncio.get_running_loop()
         ended = loop.create_future()
-        loop.add_reader(proc.sentinel, lambda: ended.done() or ended.set_result(None))
+        loop.add_reader(proc.sentinel, lambda: None if ended.done() else ended.set_result(None))
         try:
             await ended
         finally:

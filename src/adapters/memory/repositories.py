@@ -7,6 +7,7 @@ SQL adapters get from the database.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import copy
 from collections.abc import Sequence
 from datetime import datetime
@@ -205,7 +206,7 @@ class MemoryRunRepository:
         lines = (current.log if current else []) + list(log)
         self._patch(run_id, progress=progress, log=lines[-LOG_TAIL:])
 
-    async def set_outcome(self, run_id: str, results: list[RunResult], error: RunError | None) -> None:
+    async def set_outcome(self, run_id: str, results: builtins.list[RunResult], error: RunError | None) -> None:
         self._patch(run_id, results=copy.deepcopy(results), error=error)
 
     async def claim_next(
@@ -235,7 +236,7 @@ class MemoryRunRepository:
                 held.add(run_id)
         return held
 
-    async def release_leases(self, at: datetime, owner: str | None = None) -> list[Run]:
+    async def release_leases(self, at: datetime, owner: str | None = None) -> builtins.list[Run]:
         def lapsed(run: Run) -> bool:
             if run.status is not RunStatus.RUNNING:
                 return False
@@ -250,7 +251,7 @@ class MemoryRunRepository:
             self.table.rows[run.id] = run
         return [copy.deepcopy(r) for r in sorted(released, key=lambda r: (r.created_at, r.id))]
 
-    async def in_status(self, status: RunStatus) -> list[Run]:
+    async def in_status(self, status: RunStatus) -> builtins.list[Run]:
         return [copy.deepcopy(r) for r in self.table.rows.values() if r.status is status]
 
     async def count_running(self, owner_id: str) -> int:

@@ -27,7 +27,7 @@ class SqlNodeCacheRepository:
         if not _is_uuid(owner_id):
             return None
         row = (await self.session.execute(select(node_cache).where(_owned(owner_id, key)))).first()
-        return None if row is None else _entry(row._mapping)
+        return None if row is None else _entry(dict(row._mapping))
 
     async def touch(self, owner_id: str, key: str, at: datetime) -> None:
         await self.session.execute(update(node_cache).where(_owned(owner_id, key)).values(used_at=at))
@@ -57,7 +57,7 @@ class SqlNodeCacheRepository:
         for row in rows:
             total += row.size
             if total > max_bytes:
-                removed.append(_entry(row._mapping))
+                removed.append(_entry(dict(row._mapping)))
         for entry in removed:
             await self.session.execute(delete(node_cache).where(_owned(owner_id, entry.key)))
         return removed
