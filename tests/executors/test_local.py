@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -199,8 +198,9 @@ async def test_training_never_blocks_the_event_loop() -> None:
         ticker.cancel()
         await executor.close()
     assert isinstance(events[-1], CompletedEvent)
-    # A blocked loop shows as one long lag and few ticks; a busy shared machine only as some jitter.
-    assert len(lags) >= 10 and statistics.median(lags) < 0.1, f"{len(lags)} ticks, median lag {statistics.median(lags)}"
+    # The job burns a core for 1.5 s: a loop blocked by it would tick once or twice meanwhile, a free
+    # one dozens of times. How long each tick lags is a figure for the bench, not a test's threshold.
+    assert len(lags) >= 10, f"the event loop ticked only {len(lags)} times while the job trained"
 
 
 CHILD_OF_A_DOOMED_API = f"""
