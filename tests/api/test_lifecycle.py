@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import time
 from pathlib import Path
 
@@ -66,3 +67,12 @@ def test_blobs_in_the_database(tmp_path: Path) -> None:
         assert run["status"] == "succeeded", run
         assert user.get(f"/api/models/{run['results'][0]['model_id']}/download").content[:2] == b"PK"
     assert not (tmp_path / "blobs").exists()
+
+
+def test_the_data_dir_and_database_are_the_server_accounts_only(tmp_path: Path) -> None:
+    data = tmp_path / "fresh" / "var"
+    container = build_container(f"sqlite+aiosqlite:///{data / 'automl.db'}", data, MemoryExecutor())
+    with TestClient(create_app(container), base_url=BASE_URL) as client:
+        assert client.get("/api/health").status_code in (200, 503)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "automl.db").stat().st_mode) == 0o600

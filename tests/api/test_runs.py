@@ -101,7 +101,7 @@ def test_cancel_a_running_run(api: Api, user: User, titanic: dict[str, Any]) -> 
     assert events[-1] == ("done", {"status": "cancelled"})
     again = user.post(f"/api/runs/{run['id']}/cancel")
     assert again.status_code == 409
-    assert again.json()["status_code"] == 409
+    assert again.json() == {"status_code": 409, "detail": "the run has already ended (cancelled)"}
 
 
 def test_cancel_a_queued_run(api: Api, user: User, other_user: User, titanic: dict[str, Any]) -> None:

@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from adapters.private_files import private_dir
+
 SECRET_FILE = "jwt_secret"
 
 
@@ -19,7 +21,7 @@ def load_or_create_secret(data_dir: Path) -> str:
         existing = path.read_text().strip()
         if existing:
             return existing
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     secret = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:

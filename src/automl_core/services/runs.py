@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from automl_core.errors import Conflict, InvalidInput, NotFound
+from automl_core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from automl_core.ids import new_id
 from automl_core.ports import Clock, Page, UnitOfWork
-from automl_core.runs import Run, RunStatus
+from automl_core.runs import TERMINAL, Run, RunStatus
 from automl_core.services import UowFactory
 from automl_core.services.workflows import owned_datasets
 from automl_core.validation import runnable_issues, validate, validate_against_schemas
@@ -84,6 +84,8 @@ class RunService:
         for _ in range(CANCEL_ATTEMPTS):
             async with self.uow() as uow:
                 run = await uow.runs.get(owner_id, run_id)
+                if run.status in TERMINAL:
+                    raise IllegalTransition(f"the run has already ended ({run.status.value})")
                 cancelled = run.moved(RunStatus.CANCELLED, self.clock.now())
                 try:
                     await uow.runs.transition(cancelled, expected=run.status)

@@ -19,6 +19,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
 
 from adapters.persistence.sqlalchemy import migrate
+from adapters.private_files import private_dir
 from automl_core.services.supervisor import RunSupervisor
 from entrypoints.container import Container, close
 from entrypoints.http.controllers.auth import AuthController
@@ -56,6 +57,7 @@ async def _supervise(supervisor: RunSupervisor) -> None:
 @contextlib.asynccontextmanager
 async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     container: Container = app.state.container
+    private_dir(container.settings().data_dir)  # database, blobs, secret: the server's account only
     await migrate(container.settings().database_url)
     supervisor = container.supervisor()
     await supervisor.recover()  # before serving: runs a dead process held are requeued (retried once)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
+from adapters.private_files import private_dir, private_file
 from automl_core.errors import Unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -102,7 +103,7 @@ class SqlDatabase:
         self.url = async_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(private_dir(Path(self.url.database).parent) / Path(self.url.database).name)
         else:
             engine_options.setdefault("pool_pre_ping", True)
         # msgspec reads and writes the JSON columns (graphs, profiles, results) several times faster than json.
