@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
+import re
 import subprocess
 import sys
 import tempfile
@@ -37,10 +37,8 @@ uvicorn.run(Litestar([hello]), host="127.0.0.1", port=int(sys.argv[1]), log_leve
 """The framework's ceiling: a bare Litestar app under the uvicorn settings `automl serve` uses."""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+"""Servers start on port 0 (the OS picks, nobody can take it in between) and say the port in their log."""
 
 
 @dataclass
@@ -59,18 +57,20 @@ def _wait_up(server: Server, probe: str, timeout_s: float) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"server exited ({server.process.returncode}): {server.log.read_text()[-2000:]}")
+        if not server.url and (found := LISTENING.search(server.log.read_text(errors="replace"))):
+            server.url = f"http://127.0.0.1:{found[1]}"
         with contextlib.suppress(httpx.TransportError):
-            if httpx.get(server.url + probe, timeout=2).status_code < 500:
+            if server.url and httpx.get(server.url + probe, timeout=2).status_code < 500:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"server not up after {timeout_s:.0f} s: {server.log.read_text()[-2000:]}")
 
 
 @contextlib.contextmanager
-def _spawn(argv: list[str], env: Mapping[str, str], log: Path, port: int, probe: str) -> Iterator[Server]:
+def _spawn(argv: list[str], env: Mapping[str, str], log: Path, probe: str) -> Iterator[Server]:
     with log.open("wb") as out:
         process = subprocess.Popen(argv, env=dict(env), stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
+    server = Server("", process, log)
     try:
         _wait_up(server, probe, 90)
         yield server
@@ -87,12 +87,11 @@ def _spawn(argv: list[str], env: Mapping[str, str], log: Path, port: int, probe:
 def api_server(database_url: str | None = None, max_upload_mb: int = 500) -> Iterator[Server]:
     """`automl serve` with a temp data dir, local sign-in and the local executor."""
     with tempfile.TemporaryDirectory(prefix="bench-api-") as data_dir:
-        port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GOOGLE_", "AUTOML_", "HF_"))}
         env.pop("DATABASE_URL", None)
         env.update(
             AUTOML_DATA_DIR=data_dir,
-            AUTOML_PORT=str(port),
+            AUTOML_PORT="0",
             AUTOML_HOST="127.0.0.1",
             AUTOML_EXECUTOR="local",
             AUTOML_AUTH="local",
@@ -101,16 +100,15 @@ def api_server(database_url: str | None = None, max_upload_mb: int = 500) -> Ite
         )
         if database_url:
             env["DATABASE_URL"] = database_url
-        with _spawn([sys.executable, "-c", SERVE], env, Path(data_dir) / "server.log", port, "/api/health") as server:
+        with _spawn([sys.executable, "-c", SERVE], env, Path(data_dir) / "server.log", "/api/health") as server:
             yield server
 
 
 @contextlib.contextmanager
 def hello_server() -> Iterator[Server]:
     with tempfile.TemporaryDirectory(prefix="bench-hello-") as folder:
-        port = free_port()
-        argv = [sys.executable, "-c", HELLO, str(port)]
-        with _spawn(argv, os.environ, Path(folder) / "server.log", port, "/hello") as server:
+        argv = [sys.executable, "-c", HELLO, "0"]
+        with _spawn(argv, os.environ, Path(folder) / "server.log", "/hello") as server:
             yield server
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from adapters.blobs import FilesystemBlobStore
 from adapters.executors.contract import DATASET_ID, LOGISTIC, graph, request, table
 from automl_core.ports import Predictor
-from bench._server import ROOT, free_port
+from bench._server import ROOT
 
 Call = Callable[[list[dict[str, Any]]], Awaitable[object]]
 
@@ -53,8 +53,8 @@ async def timed(call: Call, batch: list[dict[str, Any]], repeat: int) -> tuple[f
 
 @contextlib.contextmanager
 def gradio_worker() -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
+    # No port given: Gradio tries its range in turn, past any taken meanwhile; its URL is read from its log.
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_SERVER_PORT"} | {"GRADIO_SERVER_NAME": "127.0.0.1"}
     env["GRADIO_ANALYTICS_ENABLED"] = "False"
     with tempfile.TemporaryFile() as log:
         worker = subprocess.Popen(
@@ -65,15 +65,19 @@ def gradio_worker() -> Iterator[str]:
             import httpx
 
             deadline = time.monotonic() + 120
+            url = ""
             while True:
+                log.seek(0)
+                if not url and b"Running on local URL:" in (text := log.read()):
+                    url = text.split(b"Running on local URL:", 1)[1].split()[0].decode().rstrip("/")
                 with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"http://127.0.0.1:{port}/gradio_api/info", timeout=2).status_code == 200:
+                    if url and httpx.get(f"{url}/gradio_api/info", timeout=2).status_code == 200:
                         break
                 if worker.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
                     raise RuntimeError(f"the Gradio worker did not start: {log.read()[-2000:]!r}")
                 time.sleep(0.3)
-            yield f"http://127.0.0.1:{port}"
+            yield url
         finally:
             worker.terminate()
             worker.wait(30)
