@@ -6,6 +6,7 @@ address (all loopback, so local sign-in answers) to have a budget of its own.
 
 from __future__ import annotations
 
+import inspect
 import uuid
 
 import httpx
@@ -13,7 +14,8 @@ import pytest
 
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.datasets import DatasetController
-from entrypoints.http.limits import SIGN_IN, UPLOAD
+from entrypoints.http.limits import SIGN_IN, UPLOAD, rate_limits
+from entrypoints.settings import Settings
 from tests.api.conftest import TITANIC, User
 from tests.auth.conftest import Site
 
@@ -79,3 +81,9 @@ def test_predictions_are_limited_per_user_apart_from_uploads(limited_site: Site)
     _too_many(predict(alice))
     assert predict(bob).status_code == 404
     assert alice.post("/api/datasets", files={"file": (TITANIC.name, CSV, "text/csv")}).status_code == 201
+
+
+def test_limit_checks_stay_on_the_event_loop() -> None:
+    """Litestar runs a synchronous throttle check in its thread pool: a hop on every request, per limit."""
+    checks = [m.kwargs["config"].check_throttle_handler for m in rate_limits(Settings())]
+    assert checks and all(inspect.iscoroutinefunction(check) for check in checks)
