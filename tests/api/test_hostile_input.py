@@ -3,12 +3,16 @@ a 4xx naming what is wrong, on SQLite and PostgreSQL, before any work and withou
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
+import polars as pl
 import pytest
 
 from tests.api.conftest import Api, Trained, User
@@ -137,3 +141,49 @@ def _slowest_health(api: Api, go_on: Callable[[], bool]) -> float:
         slowest = max(slowest, time.perf_counter() - started)
         time.sleep(0.02)
     return slowest
+
+
+def _upload(user: User, name: str, content: bytes) -> httpx.Response:
+    return user.post("/api/datasets", files={"file": (name, content, "application/octet-stream")})
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
+    out = io.BytesIO()
+    frame.write_parquet(out)
+    return out.getvalue()
+
+
+def _jsonl(frame: pl.DataFrame) -> bytes:
+    out = io.BytesIO()
+    frame.write_ndjson(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "write"), [("t.parquet", _parquet), ("t.jsonl", _jsonl)])
+def test_nul_characters_in_uploaded_names_and_values_are_removed(user: User, name: str, write: Any) -> None:
+    frame = pl.DataFrame({"te\x00xt": ["a\x00b", "c"] * 5, "y": [1, 2] * 5})
+    response = _upload(user, name, write(frame))
+    assert response.status_code == 201, response.text
+    dataset = response.json()
+    assert [c["name"] for c in dataset["columns"]] == ["text", "y"]
+    preview = user.get(f"/api/datasets/{dataset['id']}/preview?limit=2").json()
+    assert "\x00" not in json.dumps(preview) and "ab" in json.dumps(preview)
+
+
+@pytest.mark.parametrize(("name", "write"), [("t.parquet", _parquet), ("t.jsonl", _jsonl)])
+@pytest.mark.parametrize("column", [[1, 2], {"a": 1}])
+def test_columns_of_lists_or_records_are_refused_by_name(user: User, name: str, write: Any, column: Any) -> None:
+    frame = pl.DataFrame({"nested": [column] * 4, "y": [1, 2, 3, 4]})
+    response = _upload(user, name, write(frame))
+    assert response.status_code == 422, response.text
+    assert response.json()["extra"]["issues"][0]["column"] == "nested"
+
+
+def test_a_json_lines_file_nested_500_deep_is_refused_by_name(user: User) -> None:
+    deep: Any = {"a": 1}
+    for _ in range(500):
+        deep = {"x": deep}
+    content = "\n".join(json.dumps({"k": i, "deep": deep}) for i in range(3)).encode()
+    response = _upload(user, "deep.jsonl", content)
+    assert response.status_code == 422, response.text
+    assert response.json()["extra"]["issues"][0]["column"] == "deep"

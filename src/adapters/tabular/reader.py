@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import polars.selectors as cs
 
 from adapters.tabular.sniffing import Upload, invalid, ragged_error, ragged_lines, sniff, unique_names
 from automl_core.datasets import NUMERIC, Column, ColumnProfile, DType, HistogramBin, TopValue
+from automl_core.errors import InvalidInput
 from automl_core.issues import Issue
 from automl_core.ports import IngestedTable, Preview, ReadOptions
 
@@ -76,6 +78,31 @@ def _transcode(source: Path, target: Path, encoding: str) -> None:
             dst.write(chunk)
 
 
+def _names(original: list[str]) -> tuple[list[str], list[Issue]]:
+    """Column names the database can store (PostgreSQL holds no NUL character), unique, each change noted."""
+    cleaned = [name.replace("\x00", "") for name in original]
+    names, warnings = unique_names(cleaned)
+    for before, name in zip(original, names, strict=True):
+        if "\x00" in before:
+            message = f"column `{name}`: NUL characters were removed from its name"
+            warnings.append(Issue("nul_character", message, column=name))
+    return names, warnings
+
+
+def _without_nul(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Text values without NUL characters, which no database column of text can hold."""
+    return lf.with_columns(cs.string().str.replace_all("\x00", "", literal=True))
+
+
+def _refuse_nested(schema: pl.Schema) -> None:
+    """A column of lists or records has no type a model learns from: the table must be flat."""
+    for name, dtype in schema.items():
+        if dtype.is_nested() or dtype == pl.Object:
+            shown = name.replace("\x00", "")
+            message = f"column `{shown}` holds lists or records ({dtype.base_type()}); flatten it first"
+            raise InvalidInput(message, [Issue("nested_column", message, column=shown)])
+
+
 class PolarsTableReader:
     def __init__(self, *, histogram_bins: int = 20, top_values: int = 10) -> None:
         self.histogram_bins = histogram_bins
@@ -118,9 +145,11 @@ class PolarsTableReader:
                     if upload.format == "parquet"
                     else pl.scan_ndjson(path, infer_schema_length=INFER_ROWS)
                 )
-                original = lf.collect_schema().names()
-                names, warnings = unique_names(original)
-                lf.rename(dict(zip(original, names, strict=True))).sink_parquet(partial)
+                schema = lf.collect_schema()
+                _refuse_nested(schema)
+                original = schema.names()
+                names, warnings = _names(original)
+                _without_nul(lf.rename(dict(zip(original, names, strict=True)))).sink_parquet(partial)
         except pl.exceptions.PolarsError as e:
             raise invalid("unreadable", f"Could not read the file: {str(e).splitlines()[0]}") from e
         os.replace(partial, target)
@@ -130,7 +159,7 @@ class PolarsTableReader:
         """Infer types from the first rows, then stream; a later value that doesn't fit its column's
         type (polars names it) widens that column (integer → float → string) and the sink reruns.
         Inferring from more rows instead is costly: date detection slows down sharply past ~1,000."""
-        names, warnings = unique_names(upload.header)
+        names, warnings = _names(upload.header)
         options: dict[str, Any] = {"separator": upload.delimiter, "null_values": NULL_VALUES}
         skip = upload.skip_rows + (1 if upload.header_row else 0)
         inferred = pl.scan_csv(
@@ -145,7 +174,8 @@ class PolarsTableReader:
         schema = dict(inferred)
         for _ in range(2 * len(names) + 1):
             try:
-                pl.scan_csv(path, schema=schema, has_header=False, skip_lines=skip, **options).sink_parquet(partial)
+                scan = pl.scan_csv(path, schema=schema, has_header=False, skip_lines=skip, **options)
+                _without_nul(scan).sink_parquet(partial)
                 return warnings
             except pl.exceptions.ComputeError as e:
                 if unparsed := UNPARSED.search(str(e)):
