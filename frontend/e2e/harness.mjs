@@ -12,7 +12,6 @@ import { before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, createWriteStream } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,15 +43,21 @@ function newestMtime(dir) {
   return newest;
 }
 
-function freePort() {
+/** The port the API bound (it is started on port 0, so no other process can take it in between). */
+function listeningPort(streams, ms = 60_000) {
   return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
+    let text = "";
+    const timer = setTimeout(() => fail(new Error(`the API never said its port: ${text.slice(-2000)}`)), ms);
+    for (const stream of streams) {
+      stream.on("data", (chunk) => {
+        text += chunk;
+        const found = /Uvicorn running on http:\/\/127\.0\.0\.1:(\d+)/.exec(text);
+        if (found) {
+          clearTimeout(timer);
+          ok(Number(found[1]));
+        }
+      });
+    }
   });
 }
 
@@ -94,13 +99,11 @@ async function start() {
     const b = spawnSync("npm", ["run", "build"], { cwd: FRONTEND, stdio: "inherit" });
     assert.equal(b.status, 0, "frontend build failed");
   }
-  const port = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), "automl-e2e-"));
-  base = `http://127.0.0.1:${port}`;
   const env = {
     ...process.env,
     AUTOML_DATA_DIR: dataDir,
-    AUTOML_PORT: String(port),
+    AUTOML_PORT: "0",
     AUTOML_HOST: "127.0.0.1",
     AUTOML_EXECUTOR: "local",
     AUTOML_AUTH: "local",
@@ -114,6 +117,7 @@ async function start() {
   api = spawn("sh", ["-c", `exec ${cmd}`], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   api.stdout.pipe(apiLog);
   api.stderr.pipe(apiLog);
+  base = `http://127.0.0.1:${await listeningPort([api.stdout, api.stderr])}`;
   await waitForHealth(base);
 
   browser = await chromium.launch({
@@ -165,19 +169,14 @@ async function stop() {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
-/** Drag a palette item onto the canvas (HTML5 drag and drop); falls back to click-to-add. */
+/** Drag a palette item onto the canvas (HTML5 drag and drop). No click-to-add fallback: a drop that
+ * adds nothing fails the test, so broken drag and drop cannot pass. */
 export async function addNode(type, x, y) {
   const nodes = page.locator(".react-flow__node");
   const count = await nodes.count();
   const canvas = page.getByTestId("canvas");
   await page.getByTestId(`palette-${type}`).dragTo(canvas, { targetPosition: { x, y } });
-  try {
-    await nodes.nth(count).waitFor({ timeout: 3000 });
-  } catch {
-    console.log(`drag and drop of ${type} did not add a node; using click-to-add`);
-    await page.getByTestId(`palette-${type}`).click();
-  }
-  await nodes.nth(count).waitFor();
+  await nodes.nth(count).waitFor({ timeout: 10_000 }).catch(() => assert.fail(`dropping ${type} on the canvas added no node`));
   return page.locator(`[data-testid="node-${type}"]`).last().getAttribute("data-node-id");
 }
 
