@@ -16,6 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
@@ -172,38 +173,47 @@ async def measure(name: str, executor: Executor, repeats: int, concurrent: int, 
     }
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def gradio_worker(repeats: int, concurrent: int) -> dict[str, Any]:
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
+    with tempfile.TemporaryFile() as log:
+        return await _measure_gradio(log, repeats, concurrent)
+
+
+async def _measure_gradio(log: Any, repeats: int, concurrent: int) -> dict[str, Any]:
+    # No port given: Gradio tries its range in turn, past any taken meanwhile; its URL is read from its log.
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_SERVER_PORT"} | {"GRADIO_SERVER_NAME": "127.0.0.1"}
     env["GRADIO_ANALYTICS_ENABLED"] = "False"
     worker = subprocess.Popen(
         [sys.executable, str(ROOT / "worker" / "app.py")],
         cwd=ROOT / "worker",
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
-    executor = GradioSpaceExecutor(f"http://127.0.0.1:{port}", wake_timeout_s=120)
+    executor: GradioSpaceExecutor | None = None
     try:
         deadline = time.monotonic() + 120
+        while b"Running on local URL:" not in (text := _read(log)):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Gradio worker did not start: {text[-2000:]!r}")
+            await asyncio.sleep(0.2)
+        url = text.split(b"Running on local URL:", 1)[1].split()[0].decode().rstrip("/")
+        executor = GradioSpaceExecutor(url, wake_timeout_s=120)
         while not await executor.healthy():
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the Gradio worker did not start")
             await asyncio.sleep(0.2)
         return await measure("gradio (loopback)", executor, repeats, concurrent, max_parallel=2)
     finally:
-        await executor.close()
+        if executor is not None:
+            await executor.close()
         worker.terminate()
         worker.wait(timeout=10)
+
+
+def _read(log: Any) -> bytes:
+    log.seek(0)
+    data: bytes = log.read()
+    return data
 
 
 async def _all(smoke: bool) -> list[dict[str, Any]]:
