@@ -7,6 +7,7 @@ the same test client as the other tests, so both databases are covered.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from typing import Any
 import msgspec
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from entrypoints.container import Container
 from entrypoints.http import create_app
@@ -76,3 +78,50 @@ def test_no_server_errors(case: schemathesis.Case, fuzzer: User) -> None:
         body = response.json()
         assert body["status_code"] == response.status_code
         assert isinstance(body["detail"], str)
+
+
+HOSTILE_EXAMPLES = int(os.environ.get("FUZZ_HOSTILE_EXAMPLES", "8"))
+_DOCUMENT = openapi_document()
+BODY_OPERATIONS = sorted(
+    (method.upper(), path)
+    for path, item in _DOCUMENT["paths"].items()
+    for method, operation in item.items()
+    if isinstance(operation, dict) and "requestBody" in operation
+)
+"""Every operation that takes a body: each gets JSON built from the values below, whatever it expects."""
+
+_SPECIAL = [
+    '"a\\u0000b"', '"\\ud800"', '"\\udfff x"', "NaN", "Infinity", "-Infinity", "1e999", "-1e999",
+    str(10**400), "1" * 5000, '"' + "x" * 10_000 + '"', "null", "true", "-0",
+]  # fmt: skip
+_KEYS = ["name", "nodes", "edges", "rows", "email", "credential", "graph", "node_id", "a\\u0000", "\\ud800"]
+_LEAVES = st.one_of(
+    st.sampled_from(_SPECIAL),
+    st.text(max_size=20).map(lambda s: msgspec.json.encode(s).decode()),
+    st.integers().map(str),
+)
+
+
+def _nested(depth: int, leaf: str) -> str:
+    return "[" * depth + leaf + "]" * depth
+
+
+def _object(fields: dict[str, str]) -> str:
+    return "{" + ",".join(f'"{k}": {v}' for k, v in fields.items()) + "}"
+
+
+HOSTILE_JSON = st.one_of(
+    _LEAVES,
+    st.builds(_nested, st.sampled_from([40, 500, 1000, 5000]), _LEAVES),
+    st.dictionaries(st.sampled_from(_KEYS), _LEAVES, max_size=4).map(_object),
+)
+"""Raw JSON text: NUL and lone surrogates in strings, non-standard and huge numbers, deep nesting."""
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
+@settings(max_examples=HOSTILE_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=HOSTILE_JSON, content_type=st.sampled_from(["application/json", "text/plain"]))
+def test_hostile_values_in_every_body(fuzzer: User, method: str, path: str, body: str, content_type: str) -> None:
+    url = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
+    response = fuzzer.request(method, url, content=body.encode(), headers={"Content-Type": content_type})
+    assert response.status_code < 500, (method, path, body[:200], response.status_code, response.text[:500])
