@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 import jsonschema_rs
-import numpy as np
 import pytest
 
 from tests.api.conftest import WORKER_URL, Trained, User
@@ -90,6 +89,7 @@ def test_a_pipeline_that_does_not_convert_answers_409_with_the_reason(trained: T
 
 @pytest.mark.skipif(WORKER_URL is not None, reason="running the ONNX file needs onnxruntime")
 def test_onnx_download_predicts_what_the_api_predicts(user: User) -> None:
+    import numpy as np  # the worker's libraries: absent where the API-only suite runs
     import onnxruntime as rt
 
     dataset = user.upload()

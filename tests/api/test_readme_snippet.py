@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pytest
 
-from tests.api.conftest import TITANIC, User, titanic_graph
+from tests.api.conftest import TITANIC, WORKER_URL, User, titanic_graph
+
+pytestmark = pytest.mark.skipif(WORKER_URL is not None, reason="the snippet loads the model with skops and pandas")
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
