@@ -1,5 +1,8 @@
 """The fitted pipeline as ONNX, converted once at training time and checked against the model itself.
 
+skl2onnx converts the scikit-learn steps; onnxmltools' converters take LightGBM and XGBoost (CatBoost
+has none for a model inside a pipeline).
+
 ONNX outlives library versions: ONNX Runtime (or any ONNX runtime) predicts without scikit-learn.
 The graph takes one input per user column (text as strings, everything else as float32; a missing
 text value is the string "nan", a missing number NaN), outputs class codes (the metadata's `classes`
@@ -17,13 +20,39 @@ import numpy as np
 import onnx
 import onnxruntime as rt
 import pandas as pd
-from skl2onnx import convert_sklearn
+from lightgbm import LGBMClassifier, LGBMRegressor
+from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
+from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
+from skl2onnx import convert_sklearn, update_registered_converter
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+from skl2onnx.common.shape_calculator import (
+    calculate_linear_classifier_output_shapes,
+    calculate_linear_regressor_output_shapes,
+)
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
+from xgboost import XGBClassifier, XGBRegressor
 
 PROBABILITY_TOLERANCE = 1e-4
 CHECK_ROWS = 200
+OPSETS = {"": 17, "ai.onnx.ml": 3}
+"""onnxmltools' tree converters write the ai.onnx.ml 3 tree ensembles."""
+
+# LightGBM and XGBoost inside a scikit-learn pipeline: onnxmltools' converters, registered with skl2onnx.
+for _library_model, _name, _converter in (
+    (LGBMClassifier, "LightGbmLGBMClassifier", convert_lightgbm),
+    (LGBMRegressor, "LightGbmLGBMRegressor", convert_lightgbm),
+    (XGBClassifier, "XGBoostXGBClassifier", convert_xgboost),
+    (XGBRegressor, "XGBoostXGBRegressor", convert_xgboost),
+):
+    _classifier = _name.endswith("Classifier")
+    update_registered_converter(
+        _library_model,
+        _name,
+        calculate_linear_classifier_output_shapes if _classifier else calculate_linear_regressor_output_shapes,
+        _converter,
+        options={"nocl": [True, False], "zipmap": [True, False, "columns"]} if _classifier else {"split": None},
+    )
 
 
 class NotConvertible(Exception):
@@ -44,7 +73,7 @@ def convert(
         for name, dtype in features
     ]
     try:
-        model = convert_sklearn(pipeline, initial_types=inputs, options={"zipmap": False})
+        model = convert_sklearn(pipeline, initial_types=inputs, options={"zipmap": False}, target_opset=OPSETS)
     except Exception as exc:
         raise NotConvertible(f"skl2onnx cannot convert this pipeline: {_first_line(exc)}") from None
     for node in model.graph.node:
@@ -66,6 +95,8 @@ def convert(
 
 def _refuse_infrequent(pipeline: Any) -> None:
     for step in _walk(pipeline):
+        if type(step).__module__.startswith("catboost"):
+            raise NotConvertible("CatBoost has no ONNX converter for a model inside a scikit-learn pipeline")
         if isinstance(step, OneHotEncoder) and any(c is not None for c in step.infrequent_categories_ or []):
             raise NotConvertible("a one-hot encoder groups infrequent categories, which ONNX cannot express")
 
