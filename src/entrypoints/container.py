@@ -126,7 +126,7 @@ class Container(containers.DeclarativeContainer):
         fs=providers.Singleton(FilesystemBlobStore, settings.provided.blob_dir),
         db=providers.Singleton(DatabaseBlobStore, database),
     )
-    table_reader = providers.Singleton(PolarsTableReader)
+    table_reader = providers.Singleton(PolarsTableReader, max_columns=settings.provided.max_columns)
     executor = providers.Selector(
         settings.provided.executor,
         local=providers.Singleton(_local_executor, settings),

@@ -68,6 +68,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Dataset uploads one user (or, unsigned, one address) may start per minute (429 beyond)."""
     predictions_per_minute: int = 600
     """Prediction requests (JSON rows or a CSV file) one user may make per minute (429 beyond)."""
+    max_columns: int = 1_000
+    """Widest table an upload may be (422 beyond): profiling time grows with the columns."""
     frontend_url: str | None = None
     hf_space_url: str | None = None
     hf_token: str | None = None
@@ -152,6 +154,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             sign_in_per_minute=integer("AUTOML_SIGN_IN_PER_MINUTE", 20, 1, 1_000_000),
             uploads_per_minute=integer("AUTOML_UPLOADS_PER_MINUTE", 30, 1, 1_000_000),
             predictions_per_minute=integer("AUTOML_PREDICTIONS_PER_MINUTE", 600, 1, 1_000_000),
+            max_columns=integer("AUTOML_MAX_COLUMNS", 1_000, 2, 1_000_000),
             frontend_url=(get("FRONTEND_URL") or "").rstrip("/") or None,
             hf_space_url=(get("HF_SPACE_URL") or "").rstrip("/") or None,
             hf_token=get("HF_TOKEN"),

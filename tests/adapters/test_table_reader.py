@@ -185,3 +185,14 @@ async def test_preview_pages_json_safe_rows(reader: TableReader, tmp_path: Path)
 async def test_names_that_look_like_patterns_are_plain_names(reader: TableReader, tmp_path: Path) -> None:
     table = await ingest(reader, tmp_path, "p.csv", b"*,^a.*$,a1\n1,2,3\n")
     assert [(p.name, p.min) for p in table.profile] == [("*", 1.0), ("^a.*$", 2.0), ("a1", 3.0)]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+async def test_a_table_wider_than_the_limit_is_refused_before_profiling(tmp_path: Path, suffix: str) -> None:
+    frame = pl.DataFrame({f"c{i}": [1, 2] for i in range(12)})
+    path = tmp_path / f"wide.{suffix}"
+    frame.write_csv(path) if suffix == "csv" else frame.write_parquet(path)
+    with pytest.raises(InvalidInput) as refused:
+        await PolarsTableReader(max_columns=10).ingest(path, path.name, tmp_path / "work")
+    assert refused.value.issues[0].code == "too_many_columns" and "12 columns" in refused.value.message
+    assert (await PolarsTableReader(max_columns=12).ingest(path, path.name, tmp_path / "work")).row_count == 2
