@@ -19,8 +19,8 @@ from typing import Any
 
 import polars as pl
 from sklearn.datasets import make_classification
+from tests.executors.contract import DATASET_ID, TARGET, graph, request
 
-from adapters.executors.contract import DATASET_ID, TARGET, graph, request
 from adapters.executors.dask import DaskExecutor
 from automl_core.execution import CompletedEvent, ExecutionEvent, TrialEvent
 

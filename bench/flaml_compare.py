@@ -210,7 +210,7 @@ def run(smoke: bool = False, budget_s: float = 60.0, datasets: list[str] | None 
                     "ours_model": ours.algorithm,
                     "flaml_model": flaml_model,
                     "wall_s": f"{ours_s:.0f}/{flaml_s:.0f}",
-                    "ours_search_refit_s": f"{ours.metrics['search_seconds']:.0f}+{ours.metrics['refit_seconds']:.0f}",
+                    "ours_search_refit_s": f"{ours.timings['search_s']:.0f}+{ours.timings['refit_s']:.0f}",
                 }
             )
             print(f"flaml: {name}: ours {rows[-1]['ours']} vs FLAML {rows[-1]['flaml']}", file=sys.stderr, flush=True)

@@ -23,8 +23,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from tests.executors.contract import DATASET_ID, LOGISTIC, graph, request, table
+
 from adapters.blobs import FilesystemBlobStore
-from adapters.executors.contract import DATASET_ID, LOGISTIC, graph, request, table
 from automl_core.ports import Predictor
 from bench._server import ROOT
 

@@ -575,10 +575,37 @@ def default_metric(task: str) -> str:
     return {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}.get(task, "silhouette")
 
 
+METRICS_BY_FAMILY: dict[TaskFamily, tuple[str, ...]] = {
+    "classification": CLASSIFICATION_METRICS,
+    "regression": REGRESSION_METRICS,
+    "clustering": CLUSTERING_METRICS,
+}
+PLOTS_BY_FAMILY: dict[TaskFamily, tuple[str, ...]] = {
+    "classification": (
+        "confusion_matrix",
+        "roc_curve",
+        "pr_curve",
+        "calibration",
+        "feature_importance",
+        "learning_curve",
+    ),
+    "regression": ("feature_importance", "actual_vs_predicted", "residuals", "learning_curve"),
+    "clustering": ("cluster_sizes",),
+}
+"""The plots that make sense for each task family."""
+DEFAULT_PLOTS: dict[TaskFamily, tuple[str, ...]] = {
+    "classification": ("confusion_matrix", "roc_curve", "pr_curve", "calibration", "feature_importance"),
+    "regression": ("actual_vs_predicted", "residuals", "feature_importance"),
+    "clustering": ("cluster_sizes",),
+}
+"""What a Visualize step that names no plots draws."""
+TASK_LABELS = {
+    "binary": "binary classification",
+    "multiclass": "multiclass classification",
+    "regression": "regression",
+    "clustering": "clustering",
+}
+
+
 def metrics_for(task: str) -> tuple[str, ...]:
-    family = task_family(task)
-    if family == "classification":
-        return CLASSIFICATION_METRICS
-    if family == "regression":
-        return REGRESSION_METRICS
-    return CLUSTERING_METRICS
+    return METRICS_BY_FAMILY[task_family(task)]

@@ -66,6 +66,8 @@ class ModelRecord(msgspec.Struct, kw_only=True):
     metrics: dict[str, float]
     features: list[Feature]
     classes: list[Any] | None = None
+    primary_metric: str | None = None
+    """The metric its node optimised (or the task's default): the one to rank models by."""
     created_at: datetime
     provenance: Provenance
     artifact_key: str

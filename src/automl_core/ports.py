@@ -22,7 +22,7 @@ from automl_core.execution import ExecutionEvent, ExecutionRequest
 from automl_core.issues import Issue
 from automl_core.models import ModelRecord, Predictions
 from automl_core.previews import PreviewRequest, PreviewResult
-from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
+from automl_core.runs import NodeStatus, Progress, Run, RunError, RunResult, RunStatus
 from automl_core.users import Identity, SessionClaims, User
 from automl_core.workflow import Workflow
 
@@ -92,8 +92,19 @@ class RunRepository(Protocol):
         Results, error and log are set separately."""
         ...
 
-    async def set_progress(self, run_id: str, progress: Progress, log: Sequence[str] = ()) -> None:
-        """Store the latest progress and append log lines (keeping the last LOG_TAIL)."""
+    async def set_progress(
+        self,
+        run_id: str,
+        progress: Progress,
+        log: Sequence[str] = (),
+        nodes: Mapping[str, NodeStatus] | None = None,
+    ) -> None:
+        """Store the latest progress and append log lines (keeping the last LOG_TAIL); with `nodes`,
+        store those step states too (the whole map: it replaces the stored one)."""
+        ...
+
+    async def request_finish(self, owner_id: str, run_id: str) -> bool:
+        """Mark the owner's running run as asked to finish now; False if it is not running (any more)."""
         ...
 
     async def set_outcome(self, run_id: str, results: builtins.list[RunResult], error: RunError | None) -> None: ...
@@ -115,9 +126,6 @@ class RunRepository(Protocol):
         return them as now stored, oldest first. They stay locked until the unit of work ends, so the
         caller can fail some in the same transaction before any replica claims them."""
         ...
-
-    async def in_status(self, status: RunStatus) -> builtins.list[Run]: ...
-    async def count_running(self, owner_id: str) -> int: ...
 
 
 @runtime_checkable
@@ -254,6 +262,10 @@ class Executor(Protocol):
         ...
 
     async def cancel(self, handle: JobHandle) -> None: ...
+    async def finish(self, handle: JobHandle) -> None:
+        """Ask the job to stop searching now and complete with the best model so far (no-op once ended)."""
+        ...
+
     async def healthy(self) -> bool: ...
 
 
@@ -265,6 +277,22 @@ class StepPreviewer(Protocol):
     worker cannot be reached."""
 
     async def preview(self, request: PreviewRequest, datasets: Mapping[str, Path]) -> PreviewResult: ...
+
+
+@runtime_checkable
+class RunWakeup(Protocol):
+    """Tells the run supervisors a run was queued, so they claim it at once rather than at their next
+    poll; across replicas where the store is shared (PostgreSQL LISTEN/NOTIFY)."""
+
+    async def notify(self) -> None:
+        """A run was queued (call after its unit of work committed)."""
+        ...
+
+    async def wait(self) -> None:
+        """Return once a run was queued since the last return (at once if one was meanwhile)."""
+        ...
+
+    async def close(self) -> None: ...
 
 
 @runtime_checkable

@@ -44,6 +44,44 @@ def check_transition(current: RunStatus, target: RunStatus) -> None:
 class Progress(msgspec.Struct, frozen=True):
     fraction: float = 0.0
     message: str = ""
+    node_id: str | None = None
+    """The step the message is about, when one is."""
+
+
+class NodeState(enum.StrEnum):
+    """Where one step of a run is: every step starts queued and ends succeeded, failed or skipped."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (NodeState.SUCCEEDED, NodeState.FAILED, NodeState.SKIPPED)
+
+
+class NodeStatus(msgspec.Struct, frozen=True, omit_defaults=True):
+    state: NodeState
+    message: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    def moved(self, state: NodeState, at: datetime, message: str | None = None) -> NodeStatus:
+        """A copy in `state` saying `message`, stamped with when it started or ended; a terminal step
+        stays as it is, and the same state without a message keeps the one it has."""
+        if self.state.terminal:
+            return self
+        if state is self.state:
+            return self if message in (None, self.message) else msgspec.structs.replace(self, message=message)
+        started = self.started_at or (at if state is not NodeState.SKIPPED else None)
+        return NodeStatus(state, message, started, at if state.terminal else None)
+
+
+def settle_nodes(nodes: dict[str, NodeStatus], at: datetime, state: NodeState) -> dict[str, NodeStatus]:
+    """Every step not yet ended moved to `state` (the run ended without saying so for them)."""
+    return {k: v if v.state.terminal else v.moved(state, at) for k, v in nodes.items()}
 
 
 class RunError(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -68,8 +106,10 @@ class RunResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     metrics: dict[str, float] = msgspec.field(default_factory=dict)
     leaderboard: list[LeaderboardEntry] | None = None
     plots: dict[str, Any] = msgspec.field(default_factory=dict)
+    primary_metric: str | None = None
+    """The metric the node optimised (AutoML) or the task's default: the headline number."""
     timings: dict[str, float] | None = None
-    """Seconds per phase (search_s, refit_s, explain_s, onnx_s, ...), kept apart from the metrics."""
+    """Seconds per phase (search_s, refit_s, evaluate_s, explain_s, onnx_s, ...), kept apart from the metrics."""
 
 
 class Run(msgspec.Struct, kw_only=True):
@@ -96,6 +136,10 @@ class Run(msgspec.Struct, kw_only=True):
     """The replica (API process) running it, while it runs."""
     lease_expires_at: datetime | None = None
     """Until when that replica's claim holds unless it renews it; past it, any replica may take the run back."""
+    nodes: dict[str, NodeStatus] = msgspec.field(default_factory=dict)
+    """node id -> where that step is; every step of the snapshot, queued until the engine reaches it."""
+    finish_requested: bool = False
+    """The owner asked to stop searching now and keep the best model so far ("Finish now")."""
 
     def moved(self, target: RunStatus, at: datetime) -> Run:
         """A copy in the `target` state; raises IllegalTransition for moves the machine forbids."""
@@ -104,9 +148,23 @@ class Run(msgspec.Struct, kw_only=True):
         if target is RunStatus.RUNNING:
             changes["started_at"] = at
         elif target is RunStatus.QUEUED:
-            changes.update(started_at=None, progress=Progress(), lease_owner=None, lease_expires_at=None)
+            changes.update(
+                started_at=None,
+                progress=Progress(),
+                lease_owner=None,
+                lease_expires_at=None,
+                nodes=queued_nodes(self.snapshot),
+                finish_requested=False,
+            )
         else:
             changes.update(finished_at=at, lease_owner=None, lease_expires_at=None)
+            ended = NodeState.SUCCEEDED if target is RunStatus.SUCCEEDED else NodeState.SKIPPED
+            changes["nodes"] = settle_nodes(self.nodes, at, ended)
             if target is RunStatus.SUCCEEDED:
                 changes["progress"] = Progress(1.0, "done")
         return msgspec.structs.replace(self, **changes)
+
+
+def queued_nodes(graph: Graph) -> dict[str, NodeStatus]:
+    """The step states of a run that has not started: every node queued."""
+    return {n.id: NodeStatus(NodeState.QUEUED) for n in graph.nodes}

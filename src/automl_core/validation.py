@@ -16,12 +16,13 @@ import msgspec
 
 from automl_core.catalog import (
     CATALOG,
-    CLASSIFICATION_METRICS,
-    CLUSTERING_METRICS,
-    REGRESSION_METRICS,
+    METRICS_BY_FAMILY,
+    PLOTS_BY_FAMILY,
+    TASK_LABELS,
     NodeType,
     Param,
     Port,
+    TaskFamily,
     choice_label,
     node_type,
     task_family,
@@ -29,25 +30,6 @@ from automl_core.catalog import (
 from automl_core.datasets import NUMERIC, DatasetSchema, infer_task
 from automl_core.issues import Issue
 from automl_core.workflow import Edge, Graph, Node, is_trainable
-
-METRICS_BY_FAMILY = {
-    "classification": frozenset(CLASSIFICATION_METRICS),
-    "regression": frozenset(REGRESSION_METRICS),
-    "clustering": frozenset(CLUSTERING_METRICS),
-}
-_TASKS = {
-    "binary": "binary classification",
-    "multiclass": "multiclass classification",
-    "regression": "regression",
-    "clustering": "clustering",
-}
-PLOTS_BY_FAMILY = {
-    "classification": frozenset(
-        {"confusion_matrix", "roc_curve", "pr_curve", "calibration", "feature_importance", "learning_curve"}
-    ),
-    "regression": frozenset({"feature_importance", "actual_vs_predicted", "residuals", "learning_curve"}),
-    "clustering": frozenset({"cluster_sizes"}),
-}
 
 
 def parse_graph(raw: Any) -> tuple[Graph, list[Issue]]:
@@ -583,7 +565,7 @@ def _task_issues(
             issues.append(
                 Issue(
                     "task_mismatch",
-                    f"{spec.label} cannot learn {_TASKS[task]}: {how} {_TASKS[task]}",
+                    f"{spec.label} cannot learn {TASK_LABELS[task]}: {how} {TASK_LABELS[task]}",
                     node_id=n.id,
                     field="type",
                 )
@@ -593,7 +575,7 @@ def _task_issues(
     return issues
 
 
-def _choice_fits_task(node: Node, spec: NodeType, family: str, task: str) -> list[Issue]:
+def _choice_fits_task(node: Node, spec: NodeType, family: TaskFamily, task: str) -> list[Issue]:
     issues = []
     metric = node.params.get("metric")
     if (
@@ -605,7 +587,7 @@ def _choice_fits_task(node: Node, spec: NodeType, family: str, task: str) -> lis
         issues.append(
             Issue(
                 "task_mismatch",
-                f"{choice_label(metric)} does not fit {_TASKS[task]}",
+                f"{choice_label(metric)} does not fit {TASK_LABELS[task]}",
                 node_id=node.id,
                 field="metric",
             )
@@ -618,7 +600,7 @@ def _choice_fits_task(node: Node, spec: NodeType, family: str, task: str) -> lis
                 issues.append(
                     Issue(
                         "task_mismatch",
-                        f"{model.label} cannot learn {_TASKS[task]}",
+                        f"{model.label} cannot learn {TASK_LABELS[task]}",
                         node_id=node.id,
                         field="families",
                     )
@@ -632,7 +614,7 @@ def _choice_fits_task(node: Node, spec: NodeType, family: str, task: str) -> lis
                     Issue(
                         "task_mismatch",
                         f"{', '.join(choice_label(b) for b in bad)} {'does' if len(bad) == 1 else 'do'} not fit "
-                        f"{_TASKS[task]}",
+                        f"{TASK_LABELS[task]}",
                         node_id=node.id,
                         field=field,
                     )

@@ -3,7 +3,7 @@
     automl serve [--host H] [--port P]     API + UI (migrates first), prints the URL
     automl migrate                         bring the database to the latest schema
     automl worker                          the Gradio worker app (what the HF Space runs)
-    automl run WORKFLOW.json --data FILE   train locally with a progress bar, print the metrics
+    automl run WORKFLOW.json --data FILE   train on a local table with the configured executor, print the metrics
 
 Settings come from the environment (see `.env.example`); a misconfiguration stops here with one line.
 """
@@ -13,16 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 from automl_core.errors import DomainError
-from automl_core.issues import Issue
-from automl_core.workflow import Graph
 from entrypoints.settings import ConfigError, Settings
 
 
@@ -66,34 +62,14 @@ def worker(args: argparse.Namespace) -> None:
     build_app().launch()
 
 
-LOCAL_DATASET = "local-data"
-"""The id every dataset node points at in a local run: the one file given with --data."""
-
-
-def _local_graph(raw: Any) -> tuple[Graph, list[Issue]]:
-    """The workflow file (a saved workflow or just `{nodes, edges}`) with its dataset nodes on --data."""
-    from automl_core.validation import parse_graph
-
-    graph, issues = parse_graph(raw)
-    nodes = [
-        msgspec.structs.replace(n, params={**n.params, "dataset_id": LOCAL_DATASET}) if n.type == "dataset" else n
-        for n in graph.nodes
-    ]
-    return msgspec.structs.replace(graph, nodes=nodes), issues
-
-
 def run(args: argparse.Namespace) -> int:
+    """Train through the container and the configured executor, as the API does (see `local_run`)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from adapters.tabular import PolarsTableReader
-    from automl_core.datasets import DatasetSchema
-    from automl_core.execution import ExecutionRequest, LogEvent, ProgressEvent
-    from automl_core.ids import new_id
-    from automl_core.validation import runnable_issues, validate, validate_against_schemas
-    from automl_worker.engine import run as train
-    from automl_worker.errors import EngineError
+    from automl_core.runs import Run, RunStatus
+    from entrypoints.local_run import train
 
     console = Console()
     try:
@@ -101,48 +77,45 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, msgspec.DecodeError) as exc:
         console.print(f"[red]cannot read {args.workflow}: {exc}")
         return 2
-    graph, issues = _local_graph(raw)
-    with tempfile.TemporaryDirectory(prefix="automl-run-") as workdir:
-        with console.status(f"reading {args.data}"):
-            table = asyncio.run(PolarsTableReader().ingest(args.data, args.data.name, Path(workdir)))
-        console.print(f"{args.data.name}: {table.row_count} rows, {len(table.columns)} columns")
-        schema = DatasetSchema(id=LOCAL_DATASET, row_count=table.row_count, columns=table.columns)
-        issues += validate(graph) + runnable_issues(graph) + validate_against_schemas(graph, {LOCAL_DATASET: schema})
-        if issues:
-            for issue in issues:
-                where = issue.node_id or issue.edge_id or issue.field or "workflow"
-                console.print(f"[red]{where}[/]: {issue.message}")
-            return 1
-        request = ExecutionRequest(
-            run_id=new_id(), workflow=graph, dataset_hashes={LOCAL_DATASET: table.content_hash}, seed=args.seed
-        )
-        columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
-        with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
-            task = progress.add_task("starting", total=1.0)
+    shown = 0
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
+    with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task(f"reading {args.data.name}", total=1.0)
 
-            def on_event(event: Any) -> None:
-                if isinstance(event, ProgressEvent):
-                    progress.update(task, completed=event.fraction, description=event.message or "training")
-                elif isinstance(event, LogEvent) and args.verbose:
-                    progress.console.log(event.message)
+        def on_read(rows: int, cols: int) -> None:
+            progress.console.print(f"{args.data.name}: {rows} rows, {cols} columns")
 
-            try:
-                result = train(request, {LOCAL_DATASET: Path(table.parquet_path)}, on_event)
-            except EngineError as exc:
-                console.print(f"[red]failed[/]: {exc}")
-                return 1
-            progress.update(task, completed=1.0, description="done")
-    for branch in result.branches:
-        metrics = Table(title=f"{branch.node_id} · {branch.algorithm} ({branch.task})")
+        def on_change(state: Run) -> None:
+            nonlocal shown
+            progress.update(task, completed=state.progress.fraction, description=state.progress.message or "queued")
+            if args.verbose:
+                for line in state.log[shown:]:
+                    progress.console.log(line)
+            shown = len(state.log)
+
+        outcome = asyncio.run(train(_settings(args), raw, args.data, args.seed, on_read, on_change))
+    for issue in outcome.issues:
+        where = issue.node_id or issue.edge_id or issue.field or "workflow"
+        console.print(f"[red]{where}[/]: {issue.message}")
+    if outcome.issues:
+        return 1
+    final = outcome.run
+    if final is None or final.status is not RunStatus.SUCCEEDED:
+        error = final.error if final else None
+        where = f"{error.node_id}: " if error and error.node_id else ""
+        console.print(f"[red]failed[/]: {where}{error.message if error else 'the run did not finish'}")
+        return 1
+    for result in final.results:
+        metrics = Table(title=f"{result.node_id} · {result.algorithm} ({result.task})")
         metrics.add_column("metric")
         metrics.add_column("value", justify="right")
-        for name, value in sorted(branch.metrics.items()):
+        for name, value in sorted(result.metrics.items()):
             metrics.add_row(name, f"{value:.4f}")
         console.print(metrics)
-        if args.out:
+        if args.out and result.node_id in outcome.artifacts:
             args.out.mkdir(parents=True, exist_ok=True)
-            path = args.out / f"{branch.node_id}.skops"
-            path.write_bytes(branch.artifact)
+            path = args.out / f"{result.node_id}.skops"
+            path.write_bytes(outcome.artifacts[result.node_id])
             console.print(f"model saved to {path}")
     return 0
 

@@ -16,7 +16,8 @@ from adapters.blobs import DatabaseBlobStore, FilesystemBlobStore
 from adapters.clock import SystemClock
 from adapters.persistence.sqlalchemy import SqlDatabase, SqlUnitOfWork
 from adapters.tabular import PolarsTableReader
-from automl_core.ports import BlobStore, Executor, Predictor, StepPreviewer
+from adapters.wakeup import LocalWakeup, PostgresWakeup
+from automl_core.ports import BlobStore, Executor, Predictor, RunWakeup, StepPreviewer
 from automl_core.services.auth import AuthService
 from automl_core.services.datasets import DatasetService
 from automl_core.services.models import ModelService
@@ -100,6 +101,15 @@ def _google(settings: Settings) -> GoogleIdentityProvider | None:
     )
 
 
+def _wakeup(database: SqlDatabase) -> RunWakeup:
+    """LISTEN/NOTIFY where replicas share a PostgreSQL database; an in-process event otherwise."""
+    if database.url.get_backend_name() == "postgresql":
+        wakeup: RunWakeup = PostgresWakeup(database.url.set(drivername="postgresql").render_as_string(False))
+    else:
+        wakeup = LocalWakeup()
+    return wakeup
+
+
 def _flow_signer(secret: str) -> URLSafeTimedSerializer:
     """Signs the sign-in flow's state cookie; the salt keeps its signatures apart from anything else."""
     return URLSafeTimedSerializer(secret, salt="automl.google-sign-in")
@@ -107,7 +117,7 @@ def _flow_signer(secret: str) -> URLSafeTimedSerializer:
 
 async def close(container: Container) -> None:
     """Release what the chosen adapters hold open: processes or HTTP clients, the DB pool."""
-    for adapter in (container.predictor(), container.executor(), container.artifact_verifier()):
+    for adapter in (container.predictor(), container.executor(), container.artifact_verifier(), container.wakeup()):
         closer = getattr(adapter, "close", None)
         if closer is not None:
             await closer()
@@ -120,6 +130,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     database = providers.Singleton(SqlDatabase, settings.provided.database_url)
     uow = providers.Factory(SqlUnitOfWork, database)
+    wakeup = providers.Singleton(_wakeup, database)
 
     blobs = providers.Selector(
         settings.provided.blobs,
@@ -153,7 +164,7 @@ class Container(containers.DeclarativeContainer):
     auth_service = providers.Singleton(AuthService, uow.provider, tokens, clock)
     dataset_service = providers.Singleton(DatasetService, uow.provider, blobs, table_reader, clock)
     workflow_service = providers.Singleton(WorkflowService, uow.provider, clock)
-    run_service = providers.Singleton(RunService, uow.provider, clock)
+    run_service = providers.Singleton(RunService, uow.provider, clock, wakeup)
     model_service = providers.Singleton(ModelService, uow.provider, blobs, predictor)
     preview_service = providers.Singleton(PreviewService, uow.provider, blobs, previewer, node_cache)
     branch_reuse = providers.Singleton(BranchReuse, node_cache)
@@ -170,4 +181,5 @@ class Container(containers.DeclarativeContainer):
         run_timeout_s=settings.provided.run_timeout_s,
         reuse=branch_reuse,
         verifier=artifact_verifier,
+        wakeup=wakeup,
     )

@@ -99,6 +99,8 @@ def result(node_id: str = "m") -> RunResult:
         metrics={"accuracy": 0.95, "f1_macro": 0.94},
         leaderboard=[LeaderboardEntry("random_forest", {"n_estimators": 100}, 0.95, 1.25)],
         plots={"confusion_matrix": {"labels": ["a", "b"], "matrix": [[3, 1], [0, 4]]}},
+        primary_metric="accuracy",
+        timings={"fit_s": 1.5, "plots_s": 0.25},
     )
 
 
@@ -113,6 +115,7 @@ def model(owner_id: str, run_id: str, **changes: object) -> ModelRecord:
         "task": "binary",
         "target": "survived",
         "metrics": {"roc_auc": 0.87},
+        "primary_metric": "roc_auc",
         "features": [Feature("age", "float"), Feature("sex", "string")],
         "classes": [0, 1],
         "created_at": T0,

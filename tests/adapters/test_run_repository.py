@@ -10,7 +10,7 @@ import pytest
 from automl_core.errors import Conflict, NotFound
 from automl_core.ids import new_id
 from automl_core.ports import LOG_TAIL, UnitOfWork
-from automl_core.runs import Progress, Run, RunError, RunStatus
+from automl_core.runs import NodeState, NodeStatus, Progress, Run, RunError, RunStatus, queued_nodes
 
 from .factories import at, result, run, saved_user
 
@@ -42,6 +42,39 @@ async def test_round_trip(make_uow: MakeUow) -> None:
     async with make_uow() as uow:
         assert await uow.runs.get(owner.id, stored.id) == stored
         assert await uow.runs.get_for_system(stored.id) == stored
+
+
+async def test_step_states_are_stored_whole_with_their_times(make_uow: MakeUow) -> None:
+    owner = await saved_user(make_uow)
+    stored = run(owner.id, nodes=queued_nodes(run(owner.id).snapshot))
+    await save(make_uow, stored)
+    first = next(iter(stored.nodes))
+    nodes = {**stored.nodes, first: NodeStatus(NodeState.QUEUED).moved(NodeState.RUNNING, at(1), "reading")}
+    async with make_uow() as uow:
+        await uow.runs.set_progress(stored.id, Progress(0.1, "reading", first), ["[info] line"], nodes)
+        await uow.commit()
+    async with make_uow() as uow:
+        got = await uow.runs.get(owner.id, stored.id)
+    assert got.nodes == nodes and got.nodes[first].started_at == at(1)
+    assert got.progress.node_id == first and got.log == ["[info] line"]
+
+
+async def test_finish_is_requested_only_of_the_owners_running_run(make_uow: MakeUow) -> None:
+    owner, other = await saved_user(make_uow), await saved_user(make_uow)
+    queued = run(owner.id)
+    await save(make_uow, queued)
+    async with make_uow() as uow:
+        assert await uow.runs.request_finish(owner.id, queued.id) is False
+        claimed = await uow.runs.claim_next(at(1), **lease(at(1)))
+        assert claimed is not None
+        assert await uow.runs.request_finish(other.id, queued.id) is False
+        assert await uow.runs.request_finish(owner.id, queued.id) is True
+        await uow.commit()
+    async with make_uow() as uow:
+        assert (await uow.runs.get(owner.id, queued.id)).finish_requested is True
+        released = await uow.runs.release_leases(at(LEASE_S + 5))
+        await uow.commit()
+    assert [r.finish_requested for r in released] == [False], "a retried run starts without the old request"
 
 
 async def test_owner_scoping_and_listing(make_uow: MakeUow) -> None:
@@ -148,10 +181,7 @@ async def test_claim_next_takes_the_oldest_queued_of_an_allowed_owner(make_uow: 
         assert (await uow.runs.claim_next(at(10), **lease(at(10)))).id == oldest.id  # type: ignore[union-attr]
         assert (await uow.runs.claim_next(at(11), **lease(at(11)))).id == newest.id  # type: ignore[union-attr]
         assert await uow.runs.claim_next(at(12), **lease(at(12))) is None
-        assert await uow.runs.count_running(idle.id) == 2
-        assert await uow.runs.count_running(busy.id) == 1
-        assert {r.id for r in await uow.runs.in_status(RunStatus.RUNNING)} == {oldest.id, middle.id, newest.id}
-        assert [r.id for r in await uow.runs.in_status(RunStatus.CANCELLED)] == [done.id]
+        assert (await uow.runs.get_for_system(done.id)).status is RunStatus.CANCELLED
 
 
 async def test_concurrent_claims_never_share_a_run(make_uow: MakeUow) -> None:

@@ -111,6 +111,9 @@ class SwitchableExecutor:
     async def cancel(self, handle: JobHandle) -> None:
         await self.owners[handle.job_id].cancel(handle)
 
+    async def finish(self, handle: JobHandle) -> None:
+        await self.owners[handle.job_id].finish(handle)
+
     async def healthy(self) -> bool:
         return await self.current.healthy()
 
@@ -142,6 +145,7 @@ def build_container(url: str, data_dir: Path, executor: Executor | None, **setti
             poll_s=0.05,
             reuse=container.branch_reuse,
             verifier=container.artifact_verifier,
+            wakeup=container.wakeup,
         )
     )
     return container

@@ -9,16 +9,18 @@ from datetime import UTC, datetime
 import msgspec
 from litestar.response import ServerSentEventMessage
 
-from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
-from automl_core.workflow import Graph
+from automl_core.labels import log_line
+from automl_core.runs import NodeState, NodeStatus, Progress, Run, RunError, RunResult, RunStatus
+from automl_core.workflow import Graph, Node
 from entrypoints.http.events import run_events
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _run(status: RunStatus, fraction: float = 0.0, log: list[str] | None = None, **kw: object) -> Run:
+    kw = {"snapshot": Graph(), **kw}
     return Run(
-        id="r", owner_id="o", workflow_id="w", snapshot=Graph(), dataset_hashes={}, created_at=NOW,
+        id="r", owner_id="o", workflow_id="w", dataset_hashes={}, created_at=NOW,
         status=status, progress=Progress(fraction, f"{fraction:.0%}"), log=log or [], **kw,  # type: ignore[arg-type]
     )  # fmt: skip
 
@@ -55,9 +57,30 @@ async def test_a_live_run_becomes_status_progress_log_result_done() -> None:
     assert [name for name, _ in events] == ["status", "status", "progress", "log", "log", "log", "status", "result",
                                             "done"]  # fmt: skip
     assert [data["line"] for name, data in events if name == "log"] == ["a", "b", "c"]  # type: ignore[index]
-    assert events[2][1] == {"fraction": 0.5, "message": "50%"}
+    assert events[2][1] == {"fraction": 0.5, "message": "50%", "node_id": None}
     assert events[-2][1]["metrics"] == {"accuracy": 0.9}  # type: ignore[index]
     assert events[-1] == ("done", {"status": "succeeded"})
+
+
+async def test_step_changes_become_node_events_and_log_lines_name_their_step() -> None:
+    graph = Graph(nodes=[Node("d", "dataset"), Node("m", "model.random_forest")])
+    queued = {"d": NodeStatus(NodeState.QUEUED), "m": NodeStatus(NodeState.QUEUED)}
+    reading = {**queued, "d": NodeStatus(NodeState.RUNNING, "reading", NOW)}
+    training = {"d": NodeStatus(NodeState.SUCCEEDED, None, NOW, NOW), "m": NodeStatus(NodeState.RUNNING, None, NOW)}
+    line = log_line("warning", "Random forest", "did not converge")
+    history = [
+        _run(RunStatus.RUNNING, snapshot=graph, nodes=queued),
+        _run(RunStatus.RUNNING, snapshot=graph, nodes=reading),
+        _run(RunStatus.RUNNING, snapshot=graph, nodes=training, log=[line, "[info] a line of no step"]),
+    ]
+    events = [e for e in _named(await _collect(ScriptedRuns(history))) if e[0] in ("node", "log")]
+    assert events == [
+        ("node", {"node_id": "d", "state": "running", "message": "reading"}),
+        ("node", {"node_id": "d", "state": "succeeded"}),
+        ("node", {"node_id": "m", "state": "running"}),
+        ("log", {"line": "[warning] Random forest: did not converge", "node_id": "m"}),
+        ("log", {"line": "[info] a line of no step"}),
+    ]
 
 
 async def test_a_shifted_log_tail_sends_only_new_lines() -> None:

@@ -156,9 +156,22 @@ def test_execute_saved_workflow_by_id(user: User, titanic: dict[str, Any]) -> No
     run = response.json()
     assert run["workflow_id"] == workflow["id"]
     assert run["status"] == "queued"
-    assert run["progress"] == {"fraction": 0.0, "message": ""}
+    assert run["progress"] == {"fraction": 0.0, "message": "", "node_id": None}
     assert run["results"] == []
     assert user.wait_for_run(run["id"])["status"] == "succeeded"
+
+
+def test_both_execute_routes_take_the_same_body_and_its_seed(user: User, titanic: dict[str, Any]) -> None:
+    workflow = user.post("/api/workflows", json={"name": "t", **titanic_graph(titanic["id"])}).json()
+    by_path = user.post(f"/api/workflows/{workflow['id']}/execute", json={"seed": 7})
+    assert by_path.status_code == 202, by_path.text
+    assert by_path.json()["seed"] == 7
+    bare = user.post(f"/api/workflows/{workflow['id']}/execute")
+    assert bare.status_code == 202 and bare.json()["seed"] == 42
+    other = user.post(f"/api/workflows/{workflow['id']}/execute", json={"workflow_id": titanic["id"]})
+    assert other.status_code == 422 and other.json()["extra"]["issues"][0]["field"] == "workflow_id"
+    for run in (by_path.json(), bare.json()):
+        user.wait_for_run(run["id"])
 
 
 def test_execute_an_unsaved_graph_saves_it(user: User, titanic: dict[str, Any]) -> None:

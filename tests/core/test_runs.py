@@ -1,10 +1,12 @@
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from automl_core.errors import IllegalTransition
-from automl_core.runs import TRANSITIONS, Progress, Run, RunStatus
-from automl_core.workflow import Graph
+from automl_core.runs import TRANSITIONS, NodeState, NodeStatus, Progress, Run, RunStatus, queued_nodes
+from automl_core.workflow import Graph, Node
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 T1 = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
@@ -48,3 +50,32 @@ def test_a_move_leaves_the_original_untouched():
     queued = run_in(RunStatus.QUEUED)
     queued.moved(RunStatus.CANCELLED, T1)
     assert queued.status is RunStatus.QUEUED
+
+
+@given(st.lists(st.sampled_from(list(NodeState)), max_size=8))
+def test_a_step_never_leaves_its_end_and_keeps_when_it_started(states: list[NodeState]) -> None:
+    """Whatever order the events come in: an ended step stays ended, its start time never moves."""
+    status = NodeStatus(NodeState.QUEUED)
+    for i, state in enumerate(states):
+        before = status
+        status = status.moved(state, datetime(2026, 1, 1, 0, 0, i, tzinfo=UTC))
+        if before.state.terminal:
+            assert status == before
+        if before.started_at is not None:
+            assert status.started_at == before.started_at
+        if status.state.terminal and status.state is not NodeState.SKIPPED and status.state != before.state:
+            assert status.finished_at is not None and status.started_at is not None
+
+
+def test_an_ended_run_settles_its_steps() -> None:
+    """A run that succeeded leaves no step queued; a failed or cancelled one skips what never ran."""
+    graph = Graph(nodes=[Node("d", "dataset"), Node("m", "model.random_forest")])
+    failed = NodeStatus(NodeState.QUEUED).moved(NodeState.FAILED, T0, "bad")
+    running = Run(
+        id="r", owner_id="u", workflow_id="w", snapshot=graph, dataset_hashes={}, created_at=T0,
+        status=RunStatus.RUNNING, nodes={**queued_nodes(graph), "d": failed},
+    )  # fmt: skip
+    assert running.moved(RunStatus.SUCCEEDED, T1).nodes["m"].state is NodeState.SUCCEEDED
+    cancelled = running.moved(RunStatus.CANCELLED, T1).nodes
+    assert (cancelled["d"].state, cancelled["m"].state) == (NodeState.FAILED, NodeState.SKIPPED)
+    assert running.moved(RunStatus.QUEUED, T1).nodes == queued_nodes(graph)

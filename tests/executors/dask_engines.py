@@ -26,13 +26,21 @@ def _doze(
 
 
 def nap(
-    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: Callable[[], bool]
+    request: ExecutionRequest,
+    datasets: Mapping[str, Path],
+    on_event: Emit,
+    should_stop: Callable[[], bool],
+    finish: object,
 ) -> ExecutionResult:
     """Long enough to be killed in, short enough to finish on the rerun."""
     return _doze(4, request, on_event, should_stop)
 
 
 def insomnia(
-    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: Callable[[], bool]
+    request: ExecutionRequest,
+    datasets: Mapping[str, Path],
+    on_event: Emit,
+    should_stop: Callable[[], bool],
+    finish: object,
 ) -> ExecutionResult:
     return _doze(120, request, on_event, should_stop)

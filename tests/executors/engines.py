@@ -16,7 +16,7 @@ Emit = Callable[[ExecutionEvent], None]
 
 
 def chatty(
-    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
+    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object, finish: object
 ) -> ExecutionResult:
     """Prints to stdout (which must not corrupt the event stream) and reports the pid it ran in."""
     print("hello from the engine " * 1000)
@@ -26,7 +26,7 @@ def chatty(
 
 
 def crash(
-    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
+    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object, finish: object
 ) -> ExecutionResult:
     on_event(ProgressEvent(fraction=0.1, message="about to crash"))
     print("segfault coming", file=sys.stderr, flush=True)
@@ -35,7 +35,7 @@ def crash(
 
 
 def hog(
-    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
+    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object, finish: object
 ) -> ExecutionResult:
     """Writes to ever more memory (bytearray zero-fills, so every page becomes resident)."""
     on_event(ProgressEvent(fraction=0.1, message="Allocating"))
@@ -47,7 +47,7 @@ def hog(
 
 
 def sleepy(
-    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
+    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object, finish: object
 ) -> ExecutionResult:
     on_event(ProgressEvent(fraction=0.1, message=f"pid {os.getpid()}"))
     time.sleep(600)
@@ -55,7 +55,7 @@ def sleepy(
 
 
 def busy(
-    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object
+    request: ExecutionRequest, datasets: Mapping[str, Path], on_event: Emit, should_stop: object, finish: object
 ) -> ExecutionResult:
     """Keeps a core busy for a fixed while, so a test can watch the API's event loop meanwhile."""
     deadline = time.monotonic() + 1.5

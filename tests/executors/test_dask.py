@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from distributed import Client, LocalCluster, get_task_stream
 
-from adapters.executors.contract import DATASET_ID, LOGISTIC, ExecutorContract, collect, graph, request, table
 from adapters.executors.dask import DaskExecutor
-from adapters.executors.preview_contract import PreviewerContract
 from automl_core.execution import CompletedEvent, FailedEvent, LogEvent, ProgressEvent
+from tests.executors.contract import DATASET_ID, LOGISTIC, ExecutorContract, collect, graph, request, table
+from tests.executors.preview_contract import PreviewerContract
 
 ENGINES = "tests.executors.dask_engines"
 

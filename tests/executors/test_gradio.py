@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.executors.contract import (
+from adapters.executors.gradio_space import GradioSpaceExecutor
+from automl_core.execution import CompletedEvent, FailedEvent, ProgressEvent, TrialEvent
+from tests.executors.contract import (
     DATASET_ID,
     LOGISTIC,
     ExecutorContract,
@@ -17,9 +19,7 @@ from adapters.executors.contract import (
     request,
     table,
 )
-from adapters.executors.gradio_space import GradioSpaceExecutor
-from adapters.executors.preview_contract import PreviewerContract
-from automl_core.execution import CompletedEvent, FailedEvent, ProgressEvent, TrialEvent
+from tests.executors.preview_contract import PreviewerContract
 
 
 @pytest.fixture(scope="module")

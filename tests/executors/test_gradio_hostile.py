@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.executors.contract import collect, graph
-from adapters.executors.contract import request as make_request
 from adapters.executors.gradio_space import GradioSpaceExecutor
 from automl_core.execution import CompletedEvent, FailedEvent, ProgressEvent
+from tests.executors.contract import collect, graph
+from tests.executors.contract import request as make_request
 from tests.executors.fake_space import Behaviour, reserve_port, serve, url_of
 
 pytestmark = pytest.mark.timeout(30)
@@ -116,11 +116,6 @@ async def test_an_error_without_a_message(datasets) -> None:
 async def test_a_silent_stream_times_out(datasets) -> None:
     message = await failure(Behaviour(stream="silent"), datasets, read_timeout_s=0.5)
     assert "stopped answering" in message
-
-
-async def test_heartbeats_forever_hit_the_time_limit(datasets) -> None:
-    message = await failure(Behaviour(stream="heartbeats"), datasets, time_limit_s=1.0)
-    assert "time limit of 1 s" in message
 
 
 async def test_a_space_that_is_down_is_retried_then_reported(datasets) -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.executors.contract import DATASET_ID, LOGISTIC, ExecutorContract, collect, graph, request, table
 from adapters.executors.local import LocalProcessExecutor
-from adapters.executors.preview_contract import PreviewerContract
 from automl_core.execution import CompletedEvent, FailedEvent, ProgressEvent
+from tests.executors.contract import DATASET_ID, LOGISTIC, ExecutorContract, collect, graph, request, table
+from tests.executors.preview_contract import PreviewerContract
 
 ENGINES = "tests.executors.engines"
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 class TestLocalProcessExecutor(ExecutorContract):
     @pytest.fixture
     async def executor(self):
-        executor = LocalProcessExecutor(max_jobs=2, memory_limit_mb=1500, time_limit_s=120)
+        executor = LocalProcessExecutor(max_jobs=2, memory_limit_mb=1500)
         yield executor
         await executor.close()
 
@@ -126,7 +126,7 @@ async def test_the_real_engine_over_its_resident_memory_limit_fails_saying_where
     )
     small_table = wide_enough.with_name("contract.parquet")
     table().write_parquet(small_table)
-    executor = LocalProcessExecutor(max_jobs=2, memory_limit_mb=600, time_limit_s=80)
+    executor = LocalProcessExecutor(max_jobs=2, memory_limit_mb=600)
     try:
         big = await executor.submit(request("heavy", heavy), {"big": wide_enough})
         small = await executor.submit(request("small", graph(LOGISTIC)), {DATASET_ID: small_table})
@@ -140,17 +140,6 @@ async def test_the_real_engine_over_its_resident_memory_limit_fails_saying_where
         "lower the rows with a sample step, or raise AUTOML_JOB_MEMORY_MB"
     )
     assert isinstance(small_events[-1], CompletedEvent)
-
-
-@pytest.mark.timeout(30)
-async def test_a_job_over_its_time_limit_is_killed() -> None:
-    executor = fake("sleepy", time_limit_s=1.0)
-    try:
-        events = await collect(executor, await executor.submit(request("r", graph(LOGISTIC)), {}))
-    finally:
-        await executor.close()
-    assert events[-1] == FailedEvent(message="the job ran longer than its time limit of 1 s and was stopped")
-    assert await gone(pid_of(events[0]))
 
 
 @pytest.mark.timeout(30)
@@ -206,8 +195,7 @@ async def test_training_never_blocks_the_event_loop() -> None:
 CHILD_OF_A_DOOMED_API = f"""
 import asyncio
 from adapters.executors.local import LocalProcessExecutor
-from adapters.executors.preview_contract import PreviewerContract
-from adapters.executors.contract import graph, request, LOGISTIC
+from tests.executors.contract import graph, request, LOGISTIC
 
 async def main():
     executor = LocalProcessExecutor(engine="{ENGINES}:sleepy")
@@ -239,6 +227,6 @@ async def test_the_job_dies_with_the_api_process() -> None:
 class TestLocalPreviews(PreviewerContract):
     @pytest.fixture
     async def previewer(self):
-        executor = LocalProcessExecutor(max_jobs=1, memory_limit_mb=1500, time_limit_s=60)
+        executor = LocalProcessExecutor(max_jobs=1, memory_limit_mb=1500, preview_timeout_s=60)
         yield executor
         await executor.close()

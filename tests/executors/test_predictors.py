@@ -13,7 +13,6 @@ import pytest
 from distributed import LocalCluster
 
 from adapters.blobs import FilesystemBlobStore
-from adapters.executors.contract import DATASET_ID, LOGISTIC, graph, request, table
 from adapters.executors.dask import DaskExecutor
 from adapters.executors.gradio_space import GradioSpaceExecutor
 from adapters.prediction import WarmProcessPredictor
@@ -21,6 +20,7 @@ from adapters.prediction.dask import DaskPredictor
 from adapters.prediction.gradio_space import GradioSpacePredictor
 from automl_core.errors import InvalidInput
 from automl_core.ports import BlobRef, Predictor
+from tests.executors.contract import DATASET_ID, LOGISTIC, graph, request, table
 
 ROWS = [{"x": 0.5, "z": -1.0, "colour": "red"}, {"x": None, "z": 2.0, "colour": "blue"}]
 

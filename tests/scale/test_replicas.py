@@ -22,8 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.executors.contract import table
 from tests.conftest import DEFAULT_POSTGRES_URL, _admin
+from tests.executors.contract import table
 from tests.serving import AUTOML, ROOT, serve
 
 RUNS = 20

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.executors.contract import DATASET_ID, LOGISTIC, TREE, graph, request, table
 from automl_core.prediction import PredictRequest, decode_answer, encode_request
 from automl_worker.engine import run
 from automl_worker.serving import ModelCache
+from tests.executors.contract import DATASET_ID, LOGISTIC, TREE, graph, request, table
 
 ROWS = [{"x": 0.5, "z": -1.0, "colour": "red"}]
 

@@ -21,7 +21,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from automl_core.catalog import CATALOG, PLOTS, default_metric, task_family
+from automl_core.catalog import CATALOG, DEFAULT_PLOTS, PLOTS, default_metric, task_family
 from automl_core.datasets import infer_task
 from automl_core.execution import (
     BranchResult,
@@ -31,8 +31,9 @@ from automl_core.execution import (
     ProgressEvent,
     TrialEvent,
 )
+from automl_core.labels import node_labels
 from automl_core.models import MAX_CATEGORIES, Feature
-from automl_core.validation import runnable_issues, validate, validate_against_schemas
+from automl_core.validation import validate_against_schemas
 from automl_core.workflow import Graph, Node, model_branches
 from automl_worker import automl, memory, onnx_export, plots
 from automl_worker.artifacts import ModelInfo, dump, library_versions
@@ -51,6 +52,7 @@ from automl_worker.explain import background_frame, background_rows, global_expl
 from automl_worker.fitting import Context, Prefix, attribute, fit_branch, fit_prefix
 from automl_worker.plots import IMPORTANCE_REPEATS, IMPORTANCE_ROWS
 from automl_worker.steps import params_of
+from automl_worker.tracking import StepTracker
 
 INTERNAL_TEST_SIZE = 0.25
 MIN_REFIT_ROWS = 2_000
@@ -69,31 +71,44 @@ def run(
     datasets: Mapping[str, Path],
     on_event: Callable[[ExecutionEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    finish_requested: Callable[[], bool] | None = None,
 ) -> ExecutionResult:
-    """Train every model/AutoML node of the request's workflow.
+    """Train every model/AutoML node of the request's workflow (`automl_core.execution.Engine`).
 
-    Streams progress, log and trial events through `on_event` (the caller sends the terminal
-    completed/failed event); raises EngineError naming the node at fault, EngineCancelled when
-    `should_stop` turns true.
+    The workflow is the run's snapshot, validated when the run was admitted: only what the data can
+    break is checked again. Streams progress, log, node and trial events through `on_event` (the
+    caller sends the terminal completed/failed event); raises EngineError naming the node at fault,
+    EngineCancelled when `should_stop` turns true. `finish_requested` turning true ends an AutoML
+    search early with the best model so far.
     """
+    ctx = Context(
+        seed=request.seed,
+        emit=on_event or (lambda event: None),
+        should_stop=should_stop or (lambda: False),
+        should_finish=finish_requested or (lambda: False),
+    )
+    branches = model_branches(request.workflow)
+    tracker = StepTracker(request.workflow, branches, ctx.emit)
     with threadpool_limits(OPENMP_THREADS):
-        return _run(request, datasets, on_event, should_stop)
+        try:
+            return _run(ctx, request, datasets, branches, tracker)
+        except EngineError as exc:
+            tracker.failed(exc.node_id, exc.message)
+            raise
 
 
 def _run(
+    ctx: Context,
     request: ExecutionRequest,
     datasets: Mapping[str, Path],
-    on_event: Callable[[ExecutionEvent], None] | None,
-    should_stop: Callable[[], bool] | None,
+    branches: dict[str, list[str]],
+    tracker: StepTracker,
 ) -> ExecutionResult:
     started = time.monotonic()
-    ctx = Context(seed=request.seed, emit=on_event or (lambda event: None), should_stop=should_stop or (lambda: False))
     graph = request.workflow
-    _raise_first(validate(graph) + runnable_issues(graph))
-    tables = _read_tables(graph, datasets)
+    labels = node_labels(graph)
+    tables = _read_tables(graph, datasets, tracker)
     _raise_first(validate_against_schemas(graph, {k: t.schema(k) for k, t in tables.items()}))
-    branches = model_branches(graph)
-    deadline = started + request.time_budget_s if request.time_budget_s else math.inf
     results = []
     for i, (node_id, path) in enumerate(branches.items()):
         ctx.check()
@@ -102,11 +117,15 @@ def _run(
             share = (i + min(max(fraction, 0.0), 1.0)) / len(branches)
             ctx.emit(ProgressEvent(fraction=round(share, 4), message=message, node_id=node_id))
 
-        progress(0.0, f"training {graph.node(node_id).type}")
+        label = labels[node_id]
+        progress(0.0, f"Training {label}")
+        tracker.running(tracker.steps(node_id)[: len(path)])
         # The first branch's clock includes reading the tables: a budget counts from the run's start.
         branch_started = started if i == 0 else time.monotonic()
-        results.append(_Branch(ctx, graph, path, tables, progress, deadline, branch_started).run())
-        progress(1.0, "done")
+        result = _Branch(ctx, graph, path, tables, progress, tracker, branch_started).run()
+        results.append(result)
+        tracker.branch_done(node_id, _headline(result))
+        progress(1.0, f"{label} done")
     return ExecutionResult(
         branches=results,
         library_versions=library_versions(),
@@ -120,18 +139,26 @@ def _raise_first(issues: Sequence[Any]) -> None:
         raise EngineError(issues[0].message, issues[0].node_id)
 
 
-def _read_tables(graph: Graph, datasets: Mapping[str, Path]) -> dict[str, Table]:
+def _headline(result: BranchResult) -> str | None:
+    """What a finished model step says: its primary metric's value."""
+    value = result.metrics.get(result.primary_metric or "")
+    return None if value is None else f"{result.primary_metric} {value:.4g}"
+
+
+def _read_tables(graph: Graph, datasets: Mapping[str, Path], tracker: StepTracker) -> dict[str, Table]:
     tables: dict[str, Table] = {}
     for node in graph.nodes:
         ident = node.params.get("dataset_id") if node.type == "dataset" else None
-        if not isinstance(ident, str) or ident in tables:
+        if not isinstance(ident, str):
             continue
-        if ident not in datasets:
-            raise EngineError(f"dataset {ident!r} was not sent with the request", node.id)
-        try:
-            tables[ident] = Table.read(Path(datasets[ident]))
-        except (OSError, ValueError) as exc:
-            raise EngineError(f"cannot read dataset {ident!r} as Parquet: {exc}", node.id) from exc
+        tracker.running([node.id], "reading")
+        if ident not in tables:
+            if ident not in datasets:
+                raise EngineError(f"dataset {ident!r} was not sent with the request", node.id)
+            try:
+                tables[ident] = Table.read(Path(datasets[ident]))
+            except (OSError, ValueError) as exc:
+                raise EngineError(f"cannot read dataset {ident!r} as Parquet: {exc}", node.id) from exc
     return tables
 
 
@@ -241,12 +268,13 @@ class _Branch:
         path: list[str],
         tables: Mapping[str, Table],
         progress: Callable[[float, str], None],
-        deadline: float,
+        tracker: StepTracker,
         started: float,
     ) -> None:
-        """`started` and `deadline` are `time.monotonic()` values: this node's start and the run's end."""
+        """`started` is a `time.monotonic()` value: this node's start, from which its budget counts."""
         nodes = graph.node_map()
-        self.ctx, self.progress, self.deadline, self.started = ctx, progress, deadline, started
+        self.ctx, self.progress, self.tracker, self.started = ctx, progress, tracker, started
+        self.timings: dict[str, float] = {}
         self.node = nodes[path[-1]]
         middle = [nodes[i] for i in path[1:-1]]
         for n in middle:
@@ -265,8 +293,10 @@ class _Branch:
             v for e in evaluations for v in _children(graph, e.id, "visualize")
         ]
         family = task_family(self.data.task)
-        asked = _union([n.params.get("plots") or list(plots.DEFAULT_PLOTS[family]) for n in views])
+        asked = _union([n.params.get("plots") or list(DEFAULT_PLOTS[family]) for n in views])
         self.plots = [p for p in PLOTS if p in asked]
+        self.evaluations = [n.id for n in evaluations]
+        self.views = [n.id for n in views]
 
     def run(self) -> BranchResult:
         started = time.perf_counter()
@@ -279,6 +309,9 @@ class _Branch:
         else:
             result = self._model(splits, mode)
         result.fit_seconds = round(time.perf_counter() - started, 3)
+        timings = {**self.timings, **result.timings}
+        result.timings = {k: round(v, 3) for k, v in timings.items() if k.endswith("_s")}
+        result.primary_metric = result.primary_metric or default_metric(data.task)
         return result
 
     def _fit(self, rows: np.ndarray | None, trainer: Trainer | None = None) -> Pipeline:
@@ -294,6 +327,7 @@ class _Branch:
             return predict(model, d.X.iloc[rows], rows, y, d.task, d.n_classes)
 
     def _model(self, splits: list[Split], mode: str) -> BranchResult:
+        clock = time.perf_counter()
         fitted, parts, per_fold = [], [], []
         label = CATALOG[self.node.type].label
         for i, (train, test) in enumerate(splits):
@@ -315,6 +349,8 @@ class _Branch:
             final = self._fit(None)
         else:
             final = fitted[0]
+        self.timings["fit_s"] = time.perf_counter() - clock
+        self.tracker.running(self.evaluations)
         oof = Outcome.concat(parts)
         plot_data = self._plots(oof, fitted[0], splits[0], None)
         algorithm = self.node.type.removeprefix("model.")
@@ -326,9 +362,6 @@ class _Branch:
         assert d.y is not None
         p = params_of(node)
         budget = float(p["time_budget_s"])
-        if self.deadline < self.started + budget:
-            budget = max(1.0, self.deadline - self.started)
-            ctx.log(f"the run's overall budget leaves {budget:.0f} s for this node", node.id, "warning")
         clock = Clock(budget, started=self.started, announce=self.progress)
         holdout = mode == "holdout"
         train_rows = splits[0][0] if holdout else np.arange(len(d.X))
@@ -381,6 +414,7 @@ class _Branch:
         for reached in cut_short:
             (param, value), *_ = reached.items()
             ctx.log(f"the final model stopped growing at {param} = {value} to keep the time budget", node.id, "warning")
+        self.tracker.running(self.evaluations)
         if holdout:
             with clock.phase("evaluate", f"evaluating on {len(splits[0][1]):,} test rows"):
                 evaluated = self._outcome(final, splits[0][1])
@@ -405,8 +439,6 @@ class _Branch:
             f"({found.trials} trials finished), final refit {clock.timings['refit_s']:.1f} s",
             node.id,
         )
-        metrics["search_seconds"] = clock.timings.get("search_s", 0.0)
-        metrics["refit_seconds"] = clock.timings["refit_s"]
         families = sorted({c.family for c, _ in found.members})
         algorithm = families[0] if len(found.members) == 1 else f"ensemble({'+'.join(families)})"
         with clock.phase("explain", "explaining the model and converting it to ONNX"):
@@ -415,6 +447,7 @@ class _Branch:
         with clock.phase("save", "saving the model"):
             result = self._result(algorithm, metrics, plot_data, final, found.leaderboard, splits[0], extras)
         result.timings = {**clock.timings, **result.timings}
+        result.primary_metric = found.metric
         return result
 
     def _search_folds(
@@ -467,6 +500,7 @@ class _Branch:
         return np.sort(rows[pick])
 
     def _cluster(self, splits: list[Split], mode: str) -> BranchResult:
+        clock = time.perf_counter()
         if mode == "internal":
             splits = [(np.arange(len(self.data.X)),) * 2]
         parts, labels = [], []
@@ -479,6 +513,8 @@ class _Branch:
             parts.append(clustering_metrics(embedded, assigned, self.ctx.seed, self.metric_names or None))
             labels.append(assigned)
         final = fitted if mode in ("holdout", "internal") else self._fit(None)
+        self.timings["fit_s"] = time.perf_counter() - clock
+        self.tracker.running([*self.evaluations, *self.views])
         plot_data = (
             {"cluster_sizes": plots.cluster_sizes(np.concatenate(labels))} if "cluster_sizes" in self.plots else {}
         )
@@ -496,6 +532,8 @@ class _Branch:
         d, seed = self.data, self.ctx.seed
         found: dict[str, Any] = {}
         classes = d.classes or []
+        started = time.perf_counter()
+        self.tracker.running(self.views)
         for name in self.plots:
             self.ctx.check()
             if room is not None and name != "feature_importance" and not room.allows(name):
@@ -528,6 +566,8 @@ class _Branch:
                     continue
             if value is not None:
                 found[name] = value
+        if self.plots and room is None:
+            self.timings["plots_s"] = time.perf_counter() - started
         return found
 
     def _learning_curve(self, rows: Split, trainer: Trainer | None) -> dict[str, Any]:
@@ -578,7 +618,7 @@ class _Branch:
         if extras is None:
             extras = _Extras()
             if rows is not None and info.background:
-                extras = self._extras(final, info, d.X.iloc[rows[1]], self.deadline)
+                extras = self._extras(final, info, d.X.iloc[rows[1]], math.inf)
         return BranchResult(
             node_id=self.node.id,
             algorithm=algorithm,

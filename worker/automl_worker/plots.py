@@ -16,11 +16,6 @@ from automl_worker.evaluate import Outcome
 MAX_POINTS = 300
 IMPORTANCE_ROWS = 2000
 IMPORTANCE_REPEATS = 5
-DEFAULT_PLOTS = {
-    "classification": ("confusion_matrix", "roc_curve", "pr_curve", "calibration", "feature_importance"),
-    "regression": ("actual_vs_predicted", "residuals", "feature_importance"),
-    "clustering": ("cluster_sizes",),
-}
 
 
 def _thin(*arrays: np.ndarray) -> list[list[float]]:

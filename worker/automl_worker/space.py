@@ -19,6 +19,8 @@ API (`api_name="preview"`):
   inputs  a step preview request JSON (automl_core.previews.PreviewRequest, plus `"files": [dataset
           ids]` naming the uploaded Parquet files in order) and those files.
   outputs the outcome JSON: a `preview` (the table) or a `failed` naming the node.
+API (`api_name="finish"`): input a run id; asks that run's engine, if it runs here, to finish now
+(an AutoML search keeps its best model so far). Output: whether such a run was found.
 
 `python -m automl_worker.space space-dist [DIR]` assembles a folder pushable to a Space as is.
 """
@@ -61,6 +63,8 @@ SCRATCH_HOURS = 6
 MODELS = serving.ModelCache(store=Path(tempfile.gettempdir()) / "automl-worker-models")
 """The models this Space predicts with, by artifact SHA-256; received files are kept on its disk too."""
 _DONE = object()
+_finishing: dict[str, threading.Event] = {}
+"""run id -> the "finish now" flag of the engine running it in this process."""
 
 
 def _scratch(prefix: str) -> Path:
@@ -106,10 +110,12 @@ def execute(request_json: str, files: list[str] | None) -> Iterator[tuple[str, l
     datasets = dataset_paths(request, files or [], named)
     events: queue.Queue[Any] = queue.Queue()
     stop = threading.Event()
+    finishing = _finishing[request.run_id] = threading.Event()
 
     def work() -> None:
         try:
-            events.put(CompletedEvent(result=engine.run(request, datasets, events.put, stop.is_set)))
+            result = engine.run(request, datasets, events.put, stop.is_set, finishing.is_set)
+            events.put(CompletedEvent(result=result))
         except EngineError as exc:
             events.put(FailedEvent(message=exc.message, node_id=exc.node_id))
         except EngineCancelled:
@@ -129,6 +135,16 @@ def execute(request_json: str, files: list[str] | None) -> Iterator[tuple[str, l
                 yield encode_event(event).decode(), None
     finally:
         stop.set()
+        if _finishing.get(request.run_id) is finishing:
+            del _finishing[request.run_id]
+
+
+def finish(run_id: str) -> str:
+    """Ask the run's engine to finish now; "true" if the run is running here."""
+    flag = _finishing.get(run_id)
+    if flag is not None:
+        flag.set()
+    return "true" if flag is not None else "false"
 
 
 def preview(request_json: str, files: list[str] | None) -> str:
@@ -277,6 +293,12 @@ def build_app() -> gr.Blocks:
                 api_name="predict",
                 concurrency_id="predict",
                 concurrency_limit=2,
+            )
+            run_id = gr.Textbox(label="Run id", visible=False)
+            found = gr.Textbox(label="Finishing", visible=False)
+            # Its own queue without a limit: it must not wait behind the training it is about to end.
+            gr.Button("Finish now", visible=False).click(
+                finish, run_id, found, api_name="finish", concurrency_id="finish", concurrency_limit=None
             )
     queued: gr.Blocks = app.queue(default_concurrency_limit=1)
     return queued

@@ -3,6 +3,7 @@ import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo, useContext, createContext } from "react";
 import type { CatalogIndex, StepData } from "@/lib/graph";
 import { paramLabel, valueLabel } from "@/lib/labels";
+import { STEP_STATE_LABELS } from "@/lib/runs";
 import type { Dataset, Port } from "@/lib/types";
 
 export interface CanvasInfo {
@@ -72,13 +73,15 @@ function StepNodeImpl({ id, data, selected }: NodeProps) {
   const spec = info.catalog.get(d.nodeType);
   const issues = d.issues ?? [];
   const color = CATEGORY_COLORS[spec?.category ?? ""] ?? "#98a2b3";
-  const cls = ["step-node", selected ? "selected" : "", issues.length ? "invalid" : ""].join(" ");
+  const run = d.runState;
+  const cls = ["step-node", selected ? "selected" : "", issues.length ? "invalid" : "", run ? `run-${run.state}` : ""].join(" ");
   return (
     <div
       className={cls}
       data-testid={`node-${d.nodeType}`}
       data-node-id={id}
       data-invalid={issues.length ? "true" : "false"}
+      data-run-state={run?.state}
       aria-label={`${spec?.label ?? d.nodeType} node${issues.length ? `, ${issues.length} problem${issues.length > 1 ? "s" : ""}` : ""}`}
     >
       <Handles ports={spec?.inputs ?? []} type="target" nodeId={id} />
@@ -86,7 +89,14 @@ function StepNodeImpl({ id, data, selected }: NodeProps) {
         <span className="cat" style={{ background: color }} />
         <span>{spec?.label ?? d.nodeType}</span>
         {issues.length > 0 && <span className="err-badge">{issues.length}</span>}
+        {run && (
+          <span className={`badge ${run.state} run-badge`} title={run.message ?? undefined} data-testid={`canvas-state-${id}`}>
+            <span className="dot" />
+            {STEP_STATE_LABELS[run.state]}
+          </span>
+        )}
       </div>
+      {run?.message && run.state !== "queued" && <div className="node-run-message">{run.message}</div>}
       <div className="body" title={summary(d, info)}>
         {summary(d, info)}
       </div>

@@ -1,6 +1,6 @@
 // Graph <-> API mapping, typed-port connection rules, templates. Pure: unit tested.
 import { kindWords, portWants } from "./labels";
-import type { ApiEdge, ApiNode, Catalog, Issue, NodeTypeSpec, ParamSpec, Port, PortKind } from "./types";
+import type { ApiEdge, ApiNode, Catalog, Issue, NodeTypeSpec, ParamSpec, Port, PortKind, StepStatus } from "./types";
 
 /** What a canvas node carries in `data`. */
 export interface StepData extends Record<string, unknown> {
@@ -8,6 +8,8 @@ export interface StepData extends Record<string, unknown> {
   params: Record<string, unknown>;
   issues?: Issue[];
   status?: string;
+  /** On a run's canvas: where this step of the run is. */
+  runState?: StepStatus;
 }
 
 /** The subset of React Flow's Node/Edge we produce and consume (kept structural so tests need no DOM). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeRun } from "./runs";
+import { mergeRun, stepStates } from "./runs";
 import type { Run } from "./types";
 
 const base: Run = {
@@ -29,5 +29,17 @@ describe("mergeRun", () => {
     const r = { node_id: "m", algorithm: "rf", task: "binary", metrics: { accuracy: 0.8 }, plots: {} };
     expect(mergeRun(base, { results: [r] }).results).toHaveLength(1);
     expect(mergeRun({ ...base, status: "succeeded" }, { results: [r] }).results).toHaveLength(1);
+  });
+});
+
+describe("stepStates", () => {
+  it("takes whichever of stored and live is further along, never back from an end", () => {
+    const stored = { a: { state: "succeeded" as const }, b: { state: "queued" as const }, c: { state: "running" as const } };
+    const live = { a: { state: "running" as const }, b: { state: "running" as const, message: "fitting" } };
+    const merged = stepStates(stored, live);
+    expect(merged.a.state).toBe("succeeded");
+    expect(merged.b).toEqual({ state: "running", message: "fitting" });
+    expect(merged.c.state).toBe("running");
+    expect(stepStates(undefined, { x: { state: "failed" } }).x.state).toBe("failed");
   });
 });

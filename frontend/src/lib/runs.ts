@@ -1,4 +1,4 @@
-import type { Run, RunStatus } from "./types";
+import type { Run, RunStatus, StepState, StepStatus } from "./types";
 
 export const TERMINAL: RunStatus[] = ["succeeded", "failed", "cancelled"];
 
@@ -16,3 +16,24 @@ export function mergeRun(polled: Run, live: Partial<Run>): Run {
     results: liveResults.length >= (polled.results?.length ?? 0) ? liveResults : polled.results,
   };
 }
+
+const STEP_RANK: Record<StepState, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, skipped: 2 };
+
+/** Each step's state: what the run stored and what the stream's `node` events said since, whichever
+ *  is further along (a step never goes back from an end to running, whatever arrives first). */
+export function stepStates(stored: Record<string, StepStatus> | undefined, live: Record<string, StepStatus>): Record<string, StepStatus> {
+  const merged: Record<string, StepStatus> = { ...(stored ?? {}) };
+  for (const [id, status] of Object.entries(live)) {
+    const known = merged[id];
+    if (!known || STEP_RANK[status.state] >= STEP_RANK[known.state]) merged[id] = { ...known, ...status };
+  }
+  return merged;
+}
+
+export const STEP_STATE_LABELS: Record<StepState, string> = {
+  queued: "Queued",
+  running: "Running",
+  succeeded: "Done",
+  failed: "Failed",
+  skipped: "Skipped",
+};

@@ -167,6 +167,16 @@ export interface RunResult {
   plots: Record<string, unknown>;
 }
 
+/** Where one step of a run is. */
+export type StepState = "queued" | "running" | "succeeded" | "failed" | "skipped";
+
+export interface StepStatus {
+  state: StepState;
+  message?: string | null;
+  started_at?: string | null;
+  finished_at?: string | null;
+}
+
 export interface Run {
   id: string;
   workflow_id: string;
@@ -178,6 +188,10 @@ export interface Run {
   error?: { node_id?: string | null; message: string } | null;
   results: RunResult[];
   log?: string[];
+  /** node id → that step's state; every step of the run's snapshot. */
+  nodes?: Record<string, StepStatus>;
+  /** "Finish now" was asked and is being passed to the search. */
+  finish_requested?: boolean;
 }
 
 export interface Feature {

@@ -8,7 +8,7 @@ dead worker and reschedules its task. The adapter only translates:
 - events come back through a Dask `Queue` named after the job, which the adapter polls; the task's
   return value is the job's terminal event;
 - cancel sets a Dask `Event` the engine's `should_stop` checks (a running Python thread cannot be
-  killed) and cancels the future;
+  killed) and cancels the future; "finish now" sets another the engine's `finish_requested` checks;
 - an AutoML node's trials fan out over the cluster (`fan_out_trials`): the job's task secedes from its
   worker's thread pool and submits each fit as a task, running as many trials at once as the cluster
   has threads, so a bigger cluster searches more trials in the same budget;
@@ -32,9 +32,10 @@ from distributed import Client, Event, Future, Queue, get_worker, worker_client
 from distributed.scheduler import KilledWorker
 
 from adapters.executors.jobs import Job, JobTable
-from adapters.executors.local_child import _failure, load_engine
+from adapters.executors.local_child import load_engine
 from automl_core.errors import Unavailable
 from automl_core.execution import (
+    ENGINE_ENTRY,
     TERMINAL_EVENTS,
     CompletedEvent,
     ExecutionEvent,
@@ -44,15 +45,16 @@ from automl_core.execution import (
     ProgressEvent,
     decode_event,
     encode_event,
+    failure_event,
 )
 from automl_core.ports import JobHandle
 from automl_core.previews import PreviewRequest, PreviewResult, decode_outcome, encode_outcome, raise_failure
 
-DEFAULT_ENGINE = "automl_worker.engine:run"
 POLL_S = 0.2
 """How often the adapter collects a job's queued events (one small scheduler round trip)."""
 STOP_CHECK_S = 0.5
-"""How often the engine's `should_stop` asks the scheduler whether the job was cancelled."""
+"""How often the engine's `should_stop` / `finish_requested` ask the scheduler whether the job was
+cancelled or asked to finish."""
 
 
 class DaskExecutor:
@@ -62,7 +64,7 @@ class DaskExecutor:
         *,
         client: Client | None = None,
         shared_storage: bool = False,
-        engine: str = DEFAULT_ENGINE,
+        engine: str = ENGINE_ENTRY,
         retries: int = 1,
         connect_timeout_s: float = 30.0,
         fan_out_trials: bool = True,
@@ -97,6 +99,9 @@ class DaskExecutor:
 
     async def cancel(self, handle: JobHandle) -> None:
         await self._jobs.cancel(handle)
+
+    async def finish(self, handle: JobHandle) -> None:
+        await self._jobs.finish(handle)
 
     async def healthy(self) -> bool:
         """Connected to a scheduler that has at least one worker."""
@@ -148,9 +153,16 @@ class DaskExecutor:
         name = f"automl-job-{job.handle.job_id}"
         events = await Queue(f"{name}-events", client=client)
         stop = Event(f"{name}-stop", client=client)
+        finish = Event(f"{name}-finish", client=client)
         future: Future[Any] = client.submit(
-            run_task, self.engine, payload, data, events.name, stop.name, self.fan_out_trials, key=name, pure=False
+            run_task, self.engine, payload, data, events.name, name, self.fan_out_trials, key=name, pure=False
         )
+
+        async def finish_now() -> None:
+            with contextlib.suppress(Exception):
+                await finish.set()
+
+        await self._jobs.started(job, finish_now)
         try:
             await self._follow(job, client, future, events)
         finally:
@@ -210,6 +222,19 @@ class DaskTrials:
         return self.client.submit(fn, *args, pure=False).result()
 
 
+class _Flag:
+    """A Dask `Event` read at most every STOP_CHECK_S (each read is a scheduler round trip)."""
+
+    def __init__(self, name: str) -> None:
+        self.event = Event(name)
+        self.at, self.value = -STOP_CHECK_S, False
+
+    def __call__(self) -> bool:
+        if not self.value and time.monotonic() - self.at >= STOP_CHECK_S:
+            self.at, self.value = time.monotonic(), bool(self.event.is_set())
+        return self.value
+
+
 def preview_task(payload: bytes, datasets: dict[str, bytes | str]) -> bytes:
     """On a Dask worker: one step preview (the worker package is imported there, never in the API)."""
     from automl_worker.preview import outcome
@@ -229,25 +254,16 @@ def run_task(
     payload: bytes,
     datasets: dict[str, bytes | str],
     queue_name: str,
-    stop_name: str,
+    job_name: str,
     fan_out_trials: bool,
 ) -> bytes:
     """The Dask task: one engine call on a worker; events go on the job's queue, the terminal one is
-    returned. Announces each attempt first, so the API can tell a rerun after a dead worker."""
+    returned. Announces each attempt first, so the API can tell a rerun after a dead worker.
+    `{job_name}-stop` and `{job_name}-finish` are the job's cancel and finish-now flags."""
     events = Queue(queue_name)
-    stop = Event(stop_name)
+    should_stop, finish_requested = _Flag(f"{job_name}-stop"), _Flag(f"{job_name}-finish")
     events.put(("start", get_worker().address))
     request = msgspec.json.decode(payload, type=ExecutionRequest)
-    budget = request.time_budget_s
-    deadline = time.monotonic() + budget if budget else None
-    checked: dict[str, Any] = {"at": 0.0, "stop": False}  # the last answer, reused for STOP_CHECK_S
-
-    def should_stop() -> bool:
-        if deadline is not None and time.monotonic() > deadline:
-            return True
-        if time.monotonic() - checked["at"] >= STOP_CHECK_S:
-            checked.update(at=time.monotonic(), stop=stop.is_set())
-        return bool(checked["stop"])
 
     def send(event: ExecutionEvent) -> None:
         events.put(("event", encode_event(event)))
@@ -268,10 +284,9 @@ def run_task(
 
                     # Seceding frees this worker's thread for the trials' tasks while the search waits on them.
                     stack.enter_context(trials_on(DaskTrials(stack.enter_context(worker_client()))))
-                result = engine(request, paths, send, should_stop)
+                result = engine(request, paths, send, should_stop, finish_requested)
         except Exception as exc:
-            if stop.is_set():
+            if should_stop.event.is_set():
                 return encode_event(FailedEvent(message="cancelled"))
-            over_budget = deadline is not None and time.monotonic() > deadline
-            return encode_event(_failure(exc, budget if over_budget else None))
+            return encode_event(failure_event(exc))
     return encode_event(CompletedEvent(result=result))  # type: ignore[arg-type]

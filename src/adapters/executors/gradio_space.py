@@ -12,6 +12,8 @@ four requests of the protocol ourselves keeps every timeout, retry and error mes
 4. `GET` each artifact file the result points at.
 
 Closing the event stream is how a job is cancelled: Gradio stops a job whose listener went away.
+"Finish now" is `POST {space}/gradio_api/call/finish` `{"data": [run_id]}` (its own queue, so it never
+waits behind the training it is about to end).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from automl_core.execution import (
     ExecutionEvent,
     ExecutionRequest,
     FailedEvent,
+    LogEvent,
     ProgressEvent,
     decode_event,
 )
@@ -61,16 +64,14 @@ class GradioSpaceExecutor:
         *,
         wake_timeout_s: float = 300.0,
         read_timeout_s: float = 60.0,
-        time_limit_s: float | None = None,
         backoff_s: float = 1.0,
     ) -> None:
         """`wake_timeout_s` bounds how long connect errors and 502/503/504 are retried (a cold Space
         wakes, a full queue drains); `read_timeout_s` is the longest silence tolerated on a stream
-        (Gradio sends a heartbeat every 15 s); `time_limit_s` caps a whole job."""
+        (Gradio sends a heartbeat every 15 s). A run's time limit is the supervisor's (`run_timeout_s`)."""
         self.space_url = space_url.rstrip("/")
         self.api_name = api_name
         self.wake_timeout_s = wake_timeout_s
-        self.time_limit_s = time_limit_s
         self.backoff_s = backoff_s
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._owns_http = http is None
@@ -87,6 +88,9 @@ class GradioSpaceExecutor:
     async def cancel(self, handle: JobHandle) -> None:
         await self._jobs.cancel(handle)
 
+    async def finish(self, handle: JobHandle) -> None:
+        await self._jobs.finish(handle)
+
     async def healthy(self) -> bool:
         try:
             response = await self._http.get(f"{self.space_url}/gradio_api/info", headers=self._headers, timeout=10.0)
@@ -101,14 +105,12 @@ class GradioSpaceExecutor:
 
     async def _run(self, job: Job, request: ExecutionRequest, datasets: dict[str, Path]) -> None:
         try:
-            async with asyncio.timeout(self.time_limit_s):
-                job.emit(ProgressEvent(fraction=0.0, message="sending the data to the Space"))
-                files = await self._upload(datasets)
-                event_id = await self._call(request, files)
-                job.emit(ProgressEvent(fraction=0.0, message="queued on the Space"))
-                await self._follow(job, event_id)
-        except TimeoutError:
-            job.fail(f"the Space did not finish within the time limit of {self.time_limit_s:g} s")
+            job.emit(ProgressEvent(fraction=0.0, message="sending the data to the Space"))
+            files = await self._upload(datasets)
+            event_id = await self._call(request, files)
+            job.emit(ProgressEvent(fraction=0.0, message="queued on the Space"))
+            await self._jobs.started(job, lambda: self._finish(job, request.run_id))
+            await self._follow(job, event_id)
         except SpaceError as exc:
             job.fail(str(exc))
         except httpx.TimeoutException:
@@ -191,6 +193,17 @@ class GradioSpaceExecutor:
         if not isinstance(event_id, str) or not event_id:
             raise SpaceError(f"the Space did not return an event id: {_clip(answer)}")
         return event_id
+
+    async def _finish(self, job: Job, run_id: str) -> None:
+        """Ask the Space to finish the run now; a Space that can't is told in the job's log."""
+        try:
+            response = await self._http.post(
+                f"{self.space_url}/gradio_api/call/finish", json={"data": [run_id]}, headers=self._headers
+            )
+            if response.status_code >= 400:
+                raise SpaceError(_status_message(response, "ask the run to finish now"))
+        except (httpx.HTTPError, SpaceError) as exc:
+            job.emit(LogEvent(message=f"could not ask the Space to finish now: {exc}", level="warning"))
 
     @property
     def _call_url(self) -> str:

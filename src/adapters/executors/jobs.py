@@ -8,7 +8,7 @@ guarantee lives here once, so each adapter only reports what it saw.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from automl_core.execution import TERMINAL_EVENTS, ExecutionEvent, FailedEvent
@@ -26,6 +26,9 @@ class Job:
         self.queue: asyncio.Queue[ExecutionEvent] = asyncio.Queue()
         self.finished = False
         self.task: asyncio.Task[None] | None = None
+        self.on_finish: Callable[[], Awaitable[None]] | None = None
+        """How the adapter tells the running engine to finish now; set once the job has started."""
+        self.finish_asked = False
 
     def emit(self, event: ExecutionEvent) -> None:
         """Queue an event; anything after the terminal one is dropped, so the stream ends exactly once."""
@@ -88,6 +91,23 @@ class JobTable:
         if job.task is not None and not job.task.done():
             job.task.cancel()
             await asyncio.gather(job.task, return_exceptions=True)
+
+    async def finish(self, handle: JobHandle) -> None:
+        """Pass "finish now" to the job's engine (once; a no-op once it ended). Asked before the adapter
+        could wire it, it is passed as soon as the adapter sets `on_finish` (see `started`)."""
+        job = self.jobs.get(handle.job_id)
+        if job is None or job.finished or job.finish_asked:
+            return
+        job.finish_asked = True
+        if job.on_finish is not None:
+            await job.on_finish()
+
+    @staticmethod
+    async def started(job: Job, on_finish: Callable[[], Awaitable[None]]) -> None:
+        """The adapter can reach the engine now: remember how, and pass a finish asked meanwhile."""
+        job.on_finish = on_finish
+        if job.finish_asked and not job.finished:
+            await on_finish()
 
     async def close(self) -> None:
         """Cancel every job still working and wait for all clean-up (executor shutdown)."""

@@ -26,6 +26,7 @@ from adapters.executors import local_child, local_preview, memory_watch
 from adapters.executors.jobs import Job, JobTable
 from automl_core.errors import Unavailable
 from automl_core.execution import (
+    ENGINE_ENTRY,
     ExecutionEvent,
     ExecutionRequest,
     ProgressEvent,
@@ -34,8 +35,6 @@ from automl_core.execution import (
 from automl_core.ports import JobHandle
 from automl_core.previews import PreviewOutcome, PreviewRequest, PreviewResult, decode_outcome, raise_failure
 
-DEFAULT_ENGINE = "automl_worker.engine:run"
-
 
 class LocalProcessExecutor:
     def __init__(
@@ -43,18 +42,19 @@ class LocalProcessExecutor:
         *,
         max_jobs: int | None = None,
         memory_limit_mb: int | None = None,
-        time_limit_s: float | None = None,
-        engine: str = DEFAULT_ENGINE,
+        engine: str = ENGINE_ENTRY,
         previewer: str = local_preview.DEFAULT_PREVIEWER,
+        preview_timeout_s: float | None = None,
     ) -> None:
         """`engine` is `module:function` with the engine's signature, imported in the job process.
 
         `memory_limit_mb` caps the resident memory of each job's process group (`memory_watch`; previews
-        keep RLIMIT_DATA); `time_limit_s` kills a job that runs longer, whatever its own time budget says.
+        keep RLIMIT_DATA). A run's time limit is the supervisor's (`run_timeout_s`): it cancels the job,
+        which kills its process. `preview_timeout_s` stops a step preview that takes longer.
         """
         self.max_jobs = max_jobs or os.cpu_count() or 1
         self.memory_limit_mb = memory_limit_mb
-        self.time_limit_s = time_limit_s
+        self.preview_timeout_s = preview_timeout_s
         self.engine = engine
         self.previewer = previewer
         self._context = multiprocessing.get_context("forkserver")
@@ -63,7 +63,7 @@ class LocalProcessExecutor:
             [
                 local_child.__name__,
                 local_preview.__name__,
-                DEFAULT_ENGINE.partition(":")[0],
+                ENGINE_ENTRY.partition(":")[0],
                 engine.partition(":")[0],
                 previewer.partition(":")[0],
             ]
@@ -87,6 +87,9 @@ class LocalProcessExecutor:
     async def cancel(self, handle: JobHandle) -> None:
         await self._jobs.cancel(handle)
 
+    async def finish(self, handle: JobHandle) -> None:
+        await self._jobs.finish(handle)
+
     async def healthy(self) -> bool:
         return True
 
@@ -99,10 +102,11 @@ class LocalProcessExecutor:
         payload = local_preview.payload_of(request, dict(datasets))
         async with self._preview_slots:
             try:
-                async with asyncio.timeout(self.time_limit_s):
+                async with asyncio.timeout(self.preview_timeout_s):
                     return raise_failure(await self._preview_process(payload))
             except TimeoutError:
-                raise Unavailable(f"the preview ran longer than the time limit of {self.time_limit_s:g} s") from None
+                limit = f"{self.preview_timeout_s:g} s"
+                raise Unavailable(f"the preview ran longer than its time limit of {limit}") from None
             except OSError as exc:
                 raise Unavailable(f"the local executor could not start the preview: {exc}") from None
 
@@ -146,10 +150,7 @@ class LocalProcessExecutor:
             job.emit(ProgressEvent(fraction=0.0, message="waiting for a free worker process"))
         async with self._slots:
             try:
-                async with asyncio.timeout(self.time_limit_s):
-                    await self._fork_and_follow(job, payload)
-            except TimeoutError:
-                job.fail(f"the job ran longer than its time limit of {self.time_limit_s:g} s and was stopped")
+                await self._fork_and_follow(job, payload)
             except OSError as exc:
                 job.fail(f"the local executor could not start the job: {exc}")
 
@@ -178,6 +179,12 @@ class LocalProcessExecutor:
             lifeline_in.close()
             if self.memory_limit_mb:
                 watchdog = asyncio.create_task(self._watch_memory(proc, over))
+
+            async def finish() -> None:
+                with contextlib.suppress(OSError):
+                    lifeline_out.send_bytes(local_child.FINISH)
+
+            await self._jobs.started(job, finish)
             while not job.finished:
                 reading = self._readers.submit(events_in.recv_bytes)
                 try:

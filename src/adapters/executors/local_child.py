@@ -15,7 +15,6 @@ import importlib
 import os
 import resource
 import threading
-import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -28,9 +27,12 @@ from automl_core.execution import (
     ExecutionRequest,
     FailedEvent,
     encode_event,
+    failure_event,
 )
 
 MEMORY_ENV = "AUTOML_JOB_MEMORY_MB"
+FINISH = b"finish"
+"""What the API writes on the lifeline to ask the engine to finish now."""
 
 
 class JobInput(msgspec.Struct):
@@ -53,16 +55,20 @@ def limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
-def _exit_when_orphaned(lifeline: Connection) -> None:
-    """The API holds the other end for as long as it follows the job; EOF means it died or let go."""
+def exit_when_orphaned(lifeline: Connection, finish: threading.Event | None = None) -> None:
+    """The API holds the other end for as long as it follows the job: a FINISH frame asks the engine
+    to finish now; EOF means the API died or let go, and a job nobody follows exits."""
     with contextlib.suppress(EOFError, OSError):
-        lifeline.recv_bytes()
+        while True:
+            if lifeline.recv_bytes() == FINISH and finish is not None:
+                finish.set()
     os._exit(3)
 
 
 def main(engine_spec: str, memory_mb: int | None, payload: bytes, events: Connection, lifeline: Connection) -> None:
     os.setsid()
-    threading.Thread(target=_exit_when_orphaned, args=(lifeline,), daemon=True).start()
+    finish = threading.Event()
+    threading.Thread(target=exit_when_orphaned, args=(lifeline, finish), daemon=True).start()
     lock = threading.Lock()
 
     def send(event: ExecutionEvent) -> None:
@@ -79,29 +85,13 @@ def main(engine_spec: str, memory_mb: int | None, payload: bytes, events: Connec
         send(FailedEvent(message=f"the engine could not be loaded{limit}: {type(exc).__name__}: {exc}"))
         return
     job = msgspec.json.decode(payload, type=JobInput)
-    budget = job.request.time_budget_s
-    deadline = time.monotonic() + budget if budget else None
-
-    def should_stop() -> bool:
-        return deadline is not None and time.monotonic() > deadline
-
     datasets = {ident: Path(p) for ident, p in job.datasets.items()}
     try:
-        result = engine(job.request, datasets, send, should_stop)
+        # Cancel kills this process, so `should_stop` never has to say yes.
+        result = engine(job.request, datasets, send, lambda: False, finish.is_set)
     except MemoryError:
         send(FailedEvent(message=f"the job ran out of memory (limit {memory_mb} MB)"))
     except Exception as exc:
-        send(_failure(exc, budget if should_stop() else None))
+        send(failure_event(exc))
     else:
         send(CompletedEvent(result=result))  # type: ignore[arg-type]
-
-
-def _failure(exc: Exception, over_budget: float | None) -> FailedEvent:
-    """The engine's own errors carry `message` and `node_id`; anything else is named by its type."""
-    if over_budget is not None:
-        return FailedEvent(message=f"the run went over its time budget of {over_budget:g} s")
-    node_id = getattr(exc, "node_id", None)
-    message = getattr(exc, "message", None)
-    if not isinstance(message, str):
-        message = f"{type(exc).__name__}: {exc}"
-    return FailedEvent(message=message, node_id=node_id if isinstance(node_id, str) else None)

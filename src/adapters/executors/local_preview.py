@@ -13,7 +13,7 @@ from pathlib import Path
 
 import msgspec
 
-from adapters.executors.local_child import _exit_when_orphaned, limit_memory, load_engine
+from adapters.executors.local_child import exit_when_orphaned, limit_memory, load_engine
 from automl_core.previews import PreviewFailure, PreviewRequest, encode_outcome
 
 DEFAULT_PREVIEWER = "automl_worker.preview:outcome"
@@ -26,7 +26,7 @@ class PreviewInput(msgspec.Struct):
 
 def main(previewer_spec: str, memory_mb: int | None, payload: bytes, out: Connection, lifeline: Connection) -> None:
     os.setsid()
-    threading.Thread(target=_exit_when_orphaned, args=(lifeline,), daemon=True).start()
+    threading.Thread(target=exit_when_orphaned, args=(lifeline,), daemon=True).start()
     if memory_mb:
         limit_memory(memory_mb)
     job = msgspec.json.decode(payload, type=PreviewInput)

@@ -1,7 +1,8 @@
 """A deterministic in-process executor for tests: scripted progress, failure or stall on demand.
 
-Given an engine function it runs that for real in a thread (the API tests train real models this
-way); otherwise it fabricates one result per model node.
+Given an engine function (`automl_core.execution.Engine`) it runs that for real in a thread (the API
+tests train real models this way); otherwise it fabricates one result per model node. A thread can't
+be killed: cancel sets the engine's `should_stop` and the engine stops at its next check.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from automl_core.errors import Unavailable
 from automl_core.execution import (
     BranchResult,
     CompletedEvent,
+    Engine,
     ExecutionEvent,
     ExecutionRequest,
     ExecutionResult,
     FailedEvent,
     ProgressEvent,
+    failure_event,
 )
 from automl_core.ids import new_id
 from automl_core.ports import JobHandle
@@ -27,15 +30,6 @@ from automl_core.previews import PreviewOutcome, PreviewRequest, PreviewResult, 
 from automl_core.workflow import is_trainable
 
 Previewer = Callable[[PreviewRequest, Mapping[str, Path]], PreviewOutcome]
-Engine = Callable[[ExecutionRequest, Mapping[str, Path], Callable[[ExecutionEvent], None]], ExecutionResult]
-
-
-class EngineFailure(Exception):
-    """Raised by an engine function to fail a job with a message naming a node."""
-
-    def __init__(self, message: str, node_id: str | None = None) -> None:
-        super().__init__(message)
-        self.node_id = node_id
 
 
 def fabricated_result(request: ExecutionRequest) -> ExecutionResult:
@@ -59,6 +53,7 @@ class _Job:
     def __init__(self) -> None:
         self.events: asyncio.Queue[ExecutionEvent] = asyncio.Queue()
         self.cancelled = threading.Event()
+        self.finishing = threading.Event()
         self.task: asyncio.Task[None] | None = None
 
 
@@ -111,11 +106,11 @@ class MemoryExecutor:
             loop.call_soon_threadsafe(job.events.put_nowait, event)
 
         try:
-            result = await asyncio.to_thread(self.engine, request, datasets, emit)
-        except EngineFailure as exc:
-            await job.events.put(FailedEvent(message=str(exc), node_id=exc.node_id))
+            result = await asyncio.to_thread(
+                self.engine, request, datasets, emit, job.cancelled.is_set, job.finishing.is_set
+            )
         except Exception as exc:
-            await job.events.put(FailedEvent(message=f"{type(exc).__name__}: {exc}"))
+            await job.events.put(failure_event(exc))
         else:
             await job.events.put(CompletedEvent(result=result))
 
@@ -134,6 +129,11 @@ class MemoryExecutor:
         job.cancelled.set()
         job.task.cancel()
         await job.events.put(FailedEvent(message="cancelled"))
+
+    async def finish(self, handle: JobHandle) -> None:
+        job = self.jobs.get(handle.job_id)
+        if job is not None:
+            job.finishing.set()
 
     async def healthy(self) -> bool:
         return self._healthy

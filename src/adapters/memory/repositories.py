@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -20,7 +20,7 @@ from automl_core.datasets import Dataset
 from automl_core.errors import Conflict, NotFound
 from automl_core.models import ModelRecord
 from automl_core.ports import LOG_TAIL, CacheEntry, Page
-from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
+from automl_core.runs import NodeStatus, Progress, Run, RunError, RunResult, RunStatus
 from automl_core.users import User
 from automl_core.workflow import Workflow
 
@@ -201,10 +201,26 @@ class MemoryRunRepository:
             raise NotFound("run", run_id)
         self.table.rows[run_id] = msgspec.structs.replace(self.table.rows[run_id], **changes)
 
-    async def set_progress(self, run_id: str, progress: Progress, log: Sequence[str] = ()) -> None:
+    async def set_progress(
+        self,
+        run_id: str,
+        progress: Progress,
+        log: Sequence[str] = (),
+        nodes: Mapping[str, NodeStatus] | None = None,
+    ) -> None:
         current = self.table.rows.get(run_id)
         lines = (current.log if current else []) + list(log)
-        self._patch(run_id, progress=progress, log=lines[-LOG_TAIL:])
+        changes: dict[str, Any] = {"progress": progress, "log": lines[-LOG_TAIL:]}
+        if nodes is not None:
+            changes["nodes"] = dict(nodes)
+        self._patch(run_id, **changes)
+
+    async def request_finish(self, owner_id: str, run_id: str) -> bool:
+        run = self.table.rows.get(run_id)
+        if run is None or run.owner_id != owner_id or run.status is not RunStatus.RUNNING:
+            return False
+        self._patch(run_id, finish_requested=True)
+        return True
 
     async def set_outcome(self, run_id: str, results: builtins.list[RunResult], error: RunError | None) -> None:
         self._patch(run_id, results=copy.deepcopy(results), error=error)
@@ -250,12 +266,6 @@ class MemoryRunRepository:
         for run in released:
             self.table.rows[run.id] = run
         return [copy.deepcopy(r) for r in sorted(released, key=lambda r: (r.created_at, r.id))]
-
-    async def in_status(self, status: RunStatus) -> builtins.list[Run]:
-        return [copy.deepcopy(r) for r in self.table.rows.values() if r.status is status]
-
-    async def count_running(self, owner_id: str) -> int:
-        return sum(1 for r in self.table.rows.values() if r.owner_id == owner_id and r.status is RunStatus.RUNNING)
 
 
 class MemoryModelRepository:

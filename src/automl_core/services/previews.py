@@ -19,8 +19,8 @@ from automl_core.node_keys import fitted_key, node_keys, preview_key
 from automl_core.ports import BlobStore, StepPreviewer
 from automl_core.previews import DEFAULT_LIMIT, MAX_LIMIT, PreviewRequest, PreviewResult
 from automl_core.services import UowFactory
+from automl_core.services.graph_datasets import schemas_for
 from automl_core.services.node_cache import NodeCache
-from automl_core.services.workflows import schemas_for
 from automl_core.validation import parse_graph, validate, validate_against_schemas
 from automl_core.workflow import Graph, dataset_ids, is_trainable
 

@@ -14,8 +14,8 @@ import builtins
 
 import msgspec
 
-from automl_core.catalog import node_type
 from automl_core.execution import BranchResult, ExecutionResult
+from automl_core.labels import log_line, node_labels
 from automl_core.node_keys import branch_key, fitted_key, node_keys
 from automl_core.runs import Run
 from automl_core.services.node_cache import NodeCache
@@ -42,13 +42,9 @@ class Reuse(msgspec.Struct, kw_only=True):
         return not any(is_trainable(n.type) for n in self.remaining.nodes)
 
     def log_lines(self, snapshot: Graph) -> builtins.list[str]:
-        nodes = snapshot.node_map()
-        lines = []
-        for node_id in self.found:
-            spec = node_type(nodes[node_id].type)
-            label = spec.label if spec else nodes[node_id].type
-            lines.append(f"[info] {label}: reused from an earlier run (same steps, data and seed) [{node_id}]")
-        return lines
+        labels = node_labels(snapshot)
+        message = "reused from an earlier run (same steps, data and seed)"
+        return [log_line("info", labels[node_id], message) for node_id in self.found]
 
     def merged(self, snapshot: Graph, fresh: ExecutionResult) -> ExecutionResult:
         """The fresh result with the reused branches put back, in the snapshot's model order."""

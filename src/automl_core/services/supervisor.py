@@ -20,6 +20,7 @@ import math
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from automl_core.errors import Conflict, NotFound
 from automl_core.execution import (
@@ -28,13 +29,15 @@ from automl_core.execution import (
     ExecutionResult,
     FailedEvent,
     LogEvent,
+    NodeEvent,
     ProgressEvent,
     TrialEvent,
 )
 from automl_core.ids import new_id
+from automl_core.labels import log_line, node_labels
 from automl_core.models import ModelRecord, Provenance
-from automl_core.ports import ArtifactVerifier, BlobStore, Clock, Executor, JobHandle
-from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
+from automl_core.ports import ArtifactVerifier, BlobStore, Clock, Executor, JobHandle, RunWakeup
+from automl_core.runs import NodeState, NodeStatus, Progress, Run, RunError, RunResult, RunStatus, queued_nodes
 from automl_core.services import UowFactory
 from automl_core.services.reuse import BranchReuse, Reuse
 from automl_core.workflow import Graph, content_hash
@@ -42,6 +45,8 @@ from automl_core.workflow import Graph, content_hash
 log = logging.getLogger(__name__)
 
 INTERRUPTED = "interrupted: the API process running it stopped"
+RETRY_S = 2.0
+"""How long a supervisor whose tick failed waits before the next."""
 MAX_ATTEMPTS = 2
 """A run whose replica died is retried once: a second death is more likely the run's own doing (memory)."""
 
@@ -66,6 +71,7 @@ class RunSupervisor:
         replica_id: str | None = None,
         lease_s: float = 30.0,
         max_attempts: int = MAX_ATTEMPTS,
+        wakeup: RunWakeup | None = None,
         reuse: BranchReuse | None = None,
         verifier: ArtifactVerifier | None = None,
     ) -> None:
@@ -92,6 +98,9 @@ class RunSupervisor:
         self.lease_s = lease_s
         self.heartbeat_s = lease_s / 3
         self.max_attempts = max_attempts
+        self.wakeup = wakeup
+        """Wakes `run_forever` when a run is queued; `poll_s` stays the fallback (and the lease clock)."""
+        self._freed = asyncio.Event()
         self.reuse = reuse
         """Re-run only the branches whose content changed (None: train every branch every time)."""
         self._reuse: dict[str, Reuse] = {}
@@ -137,7 +146,9 @@ class RunSupervisor:
                     await uow.runs.set_outcome(run.id, [], RunError(message=INTERRUPTED))
                 else:
                     retry = f"[warning] {INTERRUPTED}; retrying (attempt {run.attempts + 1} of {self.max_attempts})"
-                    await uow.runs.set_progress(run.id, Progress(0.0, "queued for a retry"), [retry])
+                    await uow.runs.set_progress(
+                        run.id, Progress(0.0, "queued for a retry"), [retry], queued_nodes(run.snapshot)
+                    )
             await uow.commit()
         for run in released:
             log.warning("run %s lost its replica in attempt %d", run.id, run.attempts)
@@ -146,10 +157,26 @@ class RunSupervisor:
         return self.clock.now() + timedelta(seconds=self.lease_s)
 
     async def run_forever(self) -> None:
-        await self.recover()
+        """Claim queued runs until cancelled: at once when woken (a run queued, a slot freed here), else
+        every `poll_s`; a failing tick (a database blip) is logged and retried, never fatal."""
         while True:
-            await self.tick()
-            await asyncio.sleep(self.poll_s)
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("run supervisor tick failed; retrying in %.0fs", RETRY_S)
+                await asyncio.sleep(RETRY_S)
+            await self._idle()
+
+    async def _idle(self) -> None:
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._freed.wait())]
+        if self.wakeup is not None:
+            waits.append(asyncio.ensure_future(self.wakeup.wait()))
+        try:
+            await asyncio.wait(waits, timeout=self.poll_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+            self._freed.clear()
 
     async def tick(self) -> int:
         """Heartbeat when due, then claim as many queued runs as the limits allow; returns how many started."""
@@ -199,6 +226,7 @@ class RunSupervisor:
         return sum(1 for rid in self.active if self._owners.get(rid) == owner_id)
 
     def _forget(self, run_id: str, _task: object = None) -> None:
+        self._freed.set()  # a slot is free: a run waiting for it starts now, not at the next poll
         self.active.pop(run_id, None)
         self._owners.pop(run_id, None)
         self._reuse.pop(run_id, None)
@@ -227,6 +255,11 @@ class RunSupervisor:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # Stopped mid-write (shutdown): whatever the store made of the cancel, the run is handed
+                # back, not failed.
+                raise asyncio.CancelledError from exc
             log.exception("run %s failed in the supervisor", run.id)
             await self._finish(run, RunStatus.FAILED, error=RunError(message=f"{type(exc).__name__}: {exc}"))
 
@@ -259,7 +292,9 @@ class RunSupervisor:
                 await asyncio.shield(self.executor.cancel(handle))
 
     async def _stop_when_cancelled(self, run: Run, handle: JobHandle) -> None:
-        """A run cancelled by its owner stops its job even when the job has gone quiet."""
+        """A run cancelled by its owner stops its job even when the job has gone quiet; one its owner
+        asked to finish now gets that passed to its job (once)."""
+        finishing = False
         while True:
             await asyncio.sleep(self.poll_s)
             async with self.uow() as uow:
@@ -270,44 +305,66 @@ class RunSupervisor:
             if not _same_attempt(current, run):
                 await self.executor.cancel(handle)
                 return
+            if current is not None and current.finish_requested and not finishing:
+                finishing = True
+                await self.executor.finish(handle)
 
     async def _consume(self, run: Run, handle: JobHandle) -> None:
         loop = asyncio.get_running_loop()
+        labels = node_labels(run.snapshot)
         progress = Progress(0.0, "started")
         pending_log: list[str] = []
+        nodes: dict[str, NodeStatus] = dict(run.nodes)
         last_write = 0.0
         async for event in self.executor.events(handle):
+            urgent = False
             if isinstance(event, ProgressEvent):
-                progress = Progress(min(max(event.fraction, 0.0), 1.0), event.message)
+                progress = Progress(min(max(event.fraction, 0.0), 1.0), event.message, event.node_id)
             elif isinstance(event, LogEvent):
-                pending_log.append(f"[{event.level}] {event.message}")
+                pending_log.append(log_line(event.level, labels.get(event.node_id or ""), event.message))
+            elif isinstance(event, NodeEvent):
+                # A step's state is worth a write of its own: it is what the canvas shows changing.
+                urgent = self._move_node(nodes, event.node_id, event.state, event.message)
             elif isinstance(event, TrialEvent):
                 entry = event.entry
                 score = "n/a" if entry.score is None else f"{entry.score:.4g}"
-                pending_log.append(f"[trial] {entry.algorithm}: {score} in {entry.fit_seconds:.1f}s")
+                label = labels.get(event.node_id)
+                pending_log.append(log_line("trial", label, f"{entry.algorithm}: {score} in {entry.fit_seconds:.1f}s"))
             elif isinstance(event, CompletedEvent):
-                await self._write_progress(run, progress, pending_log)
+                await self._write_progress(run, progress, pending_log, nodes)
                 await self._store_result(run, event.result)
                 return
             elif isinstance(event, FailedEvent):
-                await self._write_progress(run, progress, pending_log)
+                if event.node_id is not None:
+                    self._move_node(nodes, event.node_id, NodeState.FAILED, event.message)
+                await self._write_progress(run, progress, pending_log, nodes)
                 await self._finish(run, RunStatus.FAILED, error=RunError(message=event.message, node_id=event.node_id))
                 return
-            if loop.time() - last_write >= self.progress_every_s:
+            if urgent or loop.time() - last_write >= self.progress_every_s:
                 last_write = loop.time()
-                if not await self._write_progress(run, progress, pending_log):
+                if not await self._write_progress(run, progress, pending_log, nodes):
                     await self.executor.cancel(handle)
                     return
                 pending_log = []
         await self._finish(run, RunStatus.FAILED, error=RunError(message="the executor stopped without a result"))
 
-    async def _write_progress(self, run: Run, progress: Progress, log_lines: list[str]) -> bool:
+    def _move_node(self, nodes: dict[str, NodeStatus], node_id: str, state: NodeState, message: str | None) -> bool:
+        """Apply a step's new state (a step the snapshot lacks is ignored); True if it changed."""
+        current = nodes.get(node_id)
+        if current is None:
+            return False
+        nodes[node_id] = current.moved(state, self.clock.now(), message)
+        return nodes[node_id] != current
+
+    async def _write_progress(
+        self, run: Run, progress: Progress, log_lines: list[str], nodes: dict[str, NodeStatus] | None = None
+    ) -> bool:
         """Store progress; False when the run is no longer this attempt's (cancelled by its owner, taken back)."""
         async with self.uow() as uow:
             current = await uow.runs.get_for_system(run.id)
             if not _same_attempt(current, run):
                 return False
-            await uow.runs.set_progress(run.id, progress, log_lines)
+            await uow.runs.set_progress(run.id, progress, log_lines, nodes)
             await uow.commit()
         return True
 
@@ -360,6 +417,7 @@ class RunSupervisor:
                     metrics=branch.metrics,
                     features=branch.features,
                     classes=branch.classes,
+                    primary_metric=branch.primary_metric,
                     created_at=now,
                     provenance=Provenance(
                         workflow=run.workflow_id,
@@ -384,12 +442,13 @@ class RunSupervisor:
                         metrics=branch.metrics,
                         leaderboard=branch.leaderboard,
                         plots=branch.plots,
+                        primary_metric=branch.primary_metric,
                         timings=branch.timings or None,
                     )
                 )
             await uow.runs.transition(current.moved(RunStatus.SUCCEEDED, now), expected=RunStatus.RUNNING)
             await uow.runs.set_outcome(run.id, results, None)
-            await uow.runs.set_progress(run.id, Progress(1.0, "done"), result.log)
+            # The log streamed as it happened; the result's copy of it would only repeat each line.
             await uow.commit()
 
     async def _finish(self, run: Run, status: RunStatus, error: RunError | None = None) -> None:

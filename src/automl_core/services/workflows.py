@@ -8,31 +8,15 @@ from typing import Any
 
 import msgspec
 
-from automl_core.datasets import Dataset, DatasetSchema
-from automl_core.errors import Conflict, NotFound
+from automl_core.errors import Conflict
 from automl_core.export import python_script
 from automl_core.ids import new_id
 from automl_core.issues import Issue
-from automl_core.ports import Clock, Page, UnitOfWork
+from automl_core.ports import Clock, Page
 from automl_core.services import UowFactory
+from automl_core.services.graph_datasets import owned_datasets, schemas_for
 from automl_core.validation import parse_graph, validate, validate_against_schemas
-from automl_core.workflow import Graph, Workflow, dataset_ids
-
-
-async def owned_datasets(uow: UnitOfWork, owner_id: str, graph: Graph) -> dict[str, Dataset]:
-    """The owner's datasets the graph names; others' datasets stay unknown."""
-    found = {}
-    for ident in dataset_ids(graph):
-        try:
-            found[ident] = await uow.datasets.get(owner_id, ident)
-        except NotFound:
-            continue
-    return found
-
-
-async def schemas_for(uow: UnitOfWork, owner_id: str, graph: Graph) -> dict[str, DatasetSchema]:
-    """The schemas of the owner's datasets the graph names; others' datasets stay unknown."""
-    return {ident: d.schema() for ident, d in (await owned_datasets(uow, owner_id, graph)).items()}
+from automl_core.workflow import Graph, Workflow
 
 
 class WorkflowService:

@@ -20,7 +20,6 @@ from litestar.types import ControllerRouterHandler
 
 from adapters.persistence.sqlalchemy import migrate
 from adapters.private_files import private_dir
-from automl_core.services.supervisor import RunSupervisor
 from entrypoints.container import Container, close
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.catalog import CatalogController
@@ -40,18 +39,6 @@ from entrypoints.http.static import frontend_router
 log = logging.getLogger(__name__)
 
 API_VERSION = "1.0.0"
-SUPERVISOR_RETRY_S = 2.0
-
-
-async def _supervise(supervisor: RunSupervisor) -> None:
-    """Claim queued runs forever, surviving a transient failure (a database blip) instead of dying quietly."""
-    while True:
-        try:
-            await supervisor.tick()
-        except Exception:
-            log.exception("run supervisor tick failed; retrying in %.0fs", SUPERVISOR_RETRY_S)
-            await asyncio.sleep(SUPERVISOR_RETRY_S)
-        await asyncio.sleep(supervisor.poll_s)
 
 
 @contextlib.asynccontextmanager
@@ -61,7 +48,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     await migrate(container.settings().database_url)
     supervisor = container.supervisor()
     await supervisor.recover()  # before serving: runs a dead process held are requeued (retried once)
-    task = asyncio.create_task(_supervise(supervisor), name="run-supervisor")
+    task = asyncio.create_task(supervisor.run_forever(), name="run-supervisor")
     try:
         yield
     finally:

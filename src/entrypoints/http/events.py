@@ -1,5 +1,5 @@
-"""Run events as Server-Sent Events: the stored run's changes, turned into `status`, `progress`,
-`log`, `result` and a final `done`.
+"""Run events as Server-Sent Events: the stored run's changes, turned into `status`, `node`,
+`progress`, `log`, `result` and a final `done`.
 
 The stream is derived from the store (via `RunService.watch`), so any API replica can serve it and
 a late subscriber first gets the whole current state as a `status` event.
@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 from litestar.response import ServerSentEventMessage
 
+from automl_core.labels import line_node, node_labels
 from automl_core.runs import Run, RunStatus
 from automl_core.services.runs import RunService
 from entrypoints.http.schemas import RunOut
@@ -34,15 +35,35 @@ def _new_lines(before: list[str], after: list[str]) -> list[str]:
     return after
 
 
+def _node_changes(last: Run, run: Run) -> list[ServerSentEventMessage]:
+    messages = []
+    for node_id, status in run.nodes.items():
+        if last.nodes.get(node_id) != status:
+            body = {"node_id": node_id, "state": status.state.value}
+            if status.message is not None:
+                body["message"] = status.message
+            messages.append(_message("node", body))
+    return messages
+
+
+def _log_message(line: str, labels: dict[str, str]) -> ServerSentEventMessage:
+    node_id = line_node(line, labels)
+    return _message("log", {"line": line} if node_id is None else {"line": line, "node_id": node_id})
+
+
 def changes(last: Run | None, run: Run) -> list[ServerSentEventMessage]:
     """What a subscriber who saw `last` needs to be told about `run`."""
     messages = []
+    if last is not None:
+        # Step states first: the run's own status comes after the steps that led to it.
+        messages.extend(_node_changes(last, run))
     if last is None or last.status != run.status:
         messages.append(_message("status", RunOut.of(run)))
     elif last.progress != run.progress:
         messages.append(_message("progress", run.progress))
     if last is not None:
-        messages.extend(_message("log", {"line": line}) for line in _new_lines(last.log, run.log))
+        labels = node_labels(run.snapshot)
+        messages.extend(_log_message(line, labels) for line in _new_lines(last.log, run.log))
     if run.status is RunStatus.SUCCEEDED and (last is None or last.status is not RunStatus.SUCCEEDED):
         messages.extend(_message("result", result) for result in run.results)
     return messages

@@ -18,7 +18,7 @@ from automl_core.models import Feature, ModelRecord, Provenance
 from automl_core.previews import DEFAULT_LIMIT as DEFAULT_PREVIEW_LIMIT
 from automl_core.previews import MAX_LIMIT as MAX_PREVIEW_LIMIT
 from automl_core.previews import PreviewColumn, PreviewResult, SplitSizes
-from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
+from automl_core.runs import NodeStatus, Progress, Run, RunError, RunResult, RunStatus
 from automl_core.users import User
 from automl_core.workflow import SCHEMA_VERSION, Edge, Node, Workflow
 
@@ -239,6 +239,8 @@ class RunOut(msgspec.Struct, omit_defaults=True):
     seed: int
     error: RunError | None = None
     log: list[str] = msgspec.field(default_factory=list)
+    nodes: dict[str, NodeStatus] = msgspec.field(default_factory=dict)
+    finish_requested: bool = False
 
     @classmethod
     def of(cls, r: Run) -> RunOut:
@@ -254,6 +256,8 @@ class RunOut(msgspec.Struct, omit_defaults=True):
             seed=r.seed,
             error=r.error,
             log=r.log,
+            nodes=r.nodes,
+            finish_requested=r.finish_requested,
         )
 
 
@@ -282,6 +286,7 @@ class ModelOut(msgspec.Struct, omit_defaults=True):
     """Download formats it has: skops, and onnx when the pipeline converted."""
     onnx_error: str | None = None
     """Why there is no ONNX form."""
+    primary_metric: str | None = None
 
     @classmethod
     def of(cls, m: ModelRecord) -> ModelOut:
@@ -300,6 +305,7 @@ class ModelOut(msgspec.Struct, omit_defaults=True):
             classes=m.classes,
             formats=m.formats,
             onnx_error=None if m.onnx_key else m.onnx_error,
+            primary_metric=m.primary_metric,
         )
 
 

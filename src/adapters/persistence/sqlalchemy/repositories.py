@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -23,7 +23,7 @@ from automl_core.datasets import Dataset
 from automl_core.errors import Conflict, NotFound
 from automl_core.models import ModelRecord
 from automl_core.ports import LOG_TAIL, Page
-from automl_core.runs import Progress, Run, RunError, RunResult, RunStatus
+from automl_core.runs import NodeStatus, Progress, Run, RunError, RunResult, RunStatus
 from automl_core.users import User
 from automl_core.workflow import Workflow
 
@@ -39,13 +39,14 @@ def _is_uuid(ident: str) -> bool:
     return True
 
 
+def _column_value(value: Any) -> Any:
+    """A datetime column takes the datetime; inside JSON (a step's `started_at`) it becomes ISO text."""
+    return value if isinstance(value, datetime) else msgspec.to_builtins(value)
+
+
 def _values(struct: msgspec.Struct, table: Table) -> dict[str, Any]:
     # Field by field, so defaults that the Struct omits when encoded (omit_defaults) are stored too.
-    return {
-        name: msgspec.to_builtins(getattr(struct, name), builtin_types=(datetime,))
-        for name in struct.__struct_fields__
-        if name in table.c
-    }
+    return {name: _column_value(getattr(struct, name)) for name in struct.__struct_fields__ if name in table.c}
 
 
 def _fields(row: Row[Any]) -> dict[str, Any]:
@@ -219,7 +220,18 @@ class SqlWorkflowRepository(_OwnedTable):
         await self._delete(owner_id, workflow_id)
 
 
-_RUN_STATE = ("status", "progress", "error", "log", "started_at", "finished_at", "lease_owner", "lease_expires_at")
+_RUN_STATE = (
+    "status",
+    "progress",
+    "error",
+    "log",
+    "started_at",
+    "finished_at",
+    "lease_owner",
+    "lease_expires_at",
+    "nodes",
+    "finish_requested",
+)
 
 
 class SqlRunRepository(_OwnedTable):
@@ -293,17 +305,33 @@ class SqlRunRepository(_OwnedTable):
             raise Conflict(f"run {run.id!r} is {stored.status.value}, not {expected.value}")
         await self._replace_results(run.id, run.results)
 
-    async def set_progress(self, run_id: str, progress: Progress, log: Sequence[str] = ()) -> None:
+    async def set_progress(
+        self,
+        run_id: str,
+        progress: Progress,
+        log: Sequence[str] = (),
+        nodes: Mapping[str, NodeStatus] | None = None,
+    ) -> None:
         stored = None
         if _is_uuid(run_id):
             stored = await self.session.scalar(select(runs.c.log).where(runs.c.id == run_id).with_for_update())
         if stored is None:
             raise NotFound("run", run_id)
-        await self.session.execute(
+        values: dict[str, Any] = {"progress": msgspec.to_builtins(progress), "log": [*stored, *log][-LOG_TAIL:]}
+        if nodes is not None:
+            values["nodes"] = msgspec.to_builtins(dict(nodes))
+        await self.session.execute(update(runs).where(runs.c.id == run_id).values(values))
+
+    async def request_finish(self, owner_id: str, run_id: str) -> bool:
+        if not (_is_uuid(run_id) and _is_uuid(owner_id)):
+            return False
+        marked = await self.session.execute(
             update(runs)
-            .where(runs.c.id == run_id)
-            .values(progress=msgspec.to_builtins(progress), log=[*stored, *log][-LOG_TAIL:])
+            .where(self._owned(owner_id, run_id), runs.c.status == RunStatus.RUNNING.value)
+            .values(finish_requested=True)
+            .returning(runs.c.id)
         )
+        return marked.first() is not None
 
     async def set_outcome(self, run_id: str, results: Sequence[RunResult], error: RunError | None) -> None:
         found = None
@@ -384,25 +412,13 @@ class SqlRunRepository(_OwnedTable):
                     progress=msgspec.to_builtins(Progress()),
                     lease_owner=None,
                     lease_expires_at=None,
+                    finish_requested=False,
                 )
                 .returning(runs.c.id)
             )
         ).scalars()
         ids = [str(r) for r in released]
         return await self._load(runs.c.id.in_(ids), newest_first=False) if ids else []
-
-    async def in_status(self, status: RunStatus) -> builtins.list[Run]:  # `list` is a method here
-        return await self._load(runs.c.status == status.value, newest_first=False)
-
-    async def count_running(self, owner_id: str) -> int:
-        if not _is_uuid(owner_id):
-            return 0
-        count = await self.session.scalar(
-            select(func.count())
-            .select_from(runs)
-            .where(runs.c.owner_id == owner_id, runs.c.status == RunStatus.RUNNING.value)
-        )
-        return count or 0
 
 
 class SqlModelRepository(_OwnedTable):

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -21,6 +22,8 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    false,
+    text,
 )
 
 from adapters.persistence.sqlalchemy.database import UtcDateTime, json_type
@@ -123,6 +126,9 @@ runs = Table(
     # The replica running the run and until when its claim holds (migration 0002).
     Column("lease_owner", Text),
     Column("lease_expires_at", UtcDateTime()),
+    # Each step's state and "finish now" (migration 0007).
+    Column("nodes", json_type(), nullable=False, server_default=text("'{}'")),
+    Column("finish_requested", Boolean, nullable=False, server_default=false()),
     CheckConstraint(f"status IN ({', '.join(repr(s.value) for s in RunStatus)})", name="status"),
     Index("ix_runs_owner_id_created_at", "owner_id", "created_at"),
     Index("ix_runs_status_created_at", "status", "created_at"),
@@ -142,6 +148,7 @@ run_results = Table(
     Column("metrics", json_type(), nullable=False),
     Column("leaderboard", json_type(nullable=True)),
     Column("plots", json_type(), nullable=False),
+    Column("primary_metric", Text),
     Column("timings", json_type(nullable=True)),
 )
 
@@ -159,6 +166,7 @@ models = Table(
     Column("metrics", json_type(), nullable=False),
     Column("features", json_type(), nullable=False),
     Column("classes", json_type(nullable=True)),
+    Column("primary_metric", Text),
     Column("provenance", json_type(), nullable=False),
     Column("artifact_key", SHA256, nullable=False, index=True),
     Column("onnx_key", SHA256, index=True),

@@ -36,13 +36,23 @@ class RunController(Controller):
     async def cancel(self, run_id: FromPath[str], user: CurrentUser, runs: Runs) -> RunOut:
         return RunOut.of(await runs.cancel(user.id, run_id))
 
+    @post(
+        "/{run_id:str}/finish",
+        status_code=200,
+        summary="Finish now: stop an AutoML search and keep the best model so far (409 unless running)",
+    )
+    async def finish(self, run_id: FromPath[str], user: CurrentUser, runs: Runs) -> RunOut:
+        return RunOut.of(await runs.finish(user.id, run_id))
+
     @get(
         "/{run_id:str}/events",
-        summary="Live run events (text/event-stream): status, progress, log, result, done",
+        summary="Live run events (text/event-stream): status, node, progress, log, result, done",
         description=(
-            "The first event is `status` with the whole run as it is now. Then `status` (the run) on "
-            "each state change, `progress` (`{fraction, message}`), `log` (`{line}`), one `result` per "
-            "trained model when the run succeeds, and finally `done` (`{status, error?}`)."
+            "The first event is `status` with the whole run as it is now (`nodes` holds each step's "
+            "state). Then `node` (`{node_id, state, message?}`) as a step changes state, `status` (the "
+            "run) on each state change, `progress` (`{fraction, message, node_id}`), `log` "
+            "(`{line, node_id?}`), one `result` per trained model when the run succeeds, and finally "
+            "`done` (`{status, error?}`)."
         ),
     )
     async def events(self, run_id: FromPath[str], user: CurrentUser, runs: Runs) -> ServerSentEvent:

@@ -116,6 +116,18 @@ class WorkflowController(Controller):
     async def delete_workflow(self, workflow_id: FromPath[str], user: CurrentUser, workflows: Workflows) -> None:
         await workflows.delete(user.id, workflow_id)
 
-    @post("/{workflow_id:str}/execute", status_code=HTTP_202_ACCEPTED, summary="Run a saved workflow")
-    async def execute_saved(self, workflow_id: FromPath[str], user: CurrentUser, runs: Runs) -> RunOut:
-        return RunOut.of(await runs.execute(user.id, workflow_id))
+    @post(
+        "/{workflow_id:str}/execute",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Run a saved workflow (the body, optional, is /execute's: its `seed` is used)",
+    )
+    async def execute_saved(
+        self, workflow_id: FromPath[str], user: CurrentUser, runs: Runs, data: JSONBody[ExecuteIn | None] = None
+    ) -> RunOut:
+        if data is not None and data.workflow_id not in (None, workflow_id):
+            raise InvalidInput(
+                "the body names another workflow than the path",
+                [Issue("workflow_mismatch", f"the path runs {workflow_id}", field="workflow_id")],
+            )
+        seed = DEFAULT_SEED if data is None or data.seed is None else data.seed
+        return RunOut.of(await runs.execute(user.id, workflow_id, seed))

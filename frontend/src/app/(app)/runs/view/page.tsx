@@ -5,19 +5,13 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useCatalog, useIdParam } from "@/components/hooks";
 import { useToast } from "@/components/Providers";
 import { ResultsTabs } from "@/components/Results";
+import { RunCanvas } from "@/components/RunCanvas";
 import { Empty, PageHead, ProgressBar, Skeleton, StatusBadge } from "@/components/ui";
 import { api, apiUrl, formatDate } from "@/lib/api";
 import { indexCatalog } from "@/lib/graph";
 import { parseEventData } from "@/lib/plots";
-import { mergeRun, TERMINAL } from "@/lib/runs";
-import type { ApiNode, Run, RunResult, RunStatus, Workflow } from "@/lib/types";
-
-
-interface NodeState {
-  state: "pending" | "running" | "done" | "failed";
-  message?: string;
-  fraction?: number;
-}
+import { mergeRun, STEP_STATE_LABELS, stepStates, TERMINAL } from "@/lib/runs";
+import type { ApiEdge, ApiNode, Run, RunResult, RunStatus, StepState, StepStatus, Workflow } from "@/lib/types";
 
 export default function RunView() {
   const id = useIdParam();
@@ -27,8 +21,9 @@ export default function RunView() {
   const [sseFailed, setSseFailed] = useState(false);
   const [live, setLive] = useState<Partial<Run>>({});
   const [logs, setLogs] = useState<string[]>([]);
-  const [nodeStates, setNodeStates] = useState<Record<string, NodeState>>({});
+  const [liveSteps, setLiveSteps] = useState<Record<string, StepStatus>>({});
   const [cancelling, setCancelling] = useState(false);
+  const [finishing, setFinishing] = useState(false);
   const logRef = useRef<HTMLDivElement>(null);
 
   const q = useQuery({
@@ -52,7 +47,7 @@ export default function RunView() {
     retry: false,
   });
 
-  // Live events: status, progress, log, result, done.
+  // Live events: status, node, progress, log, result, done.
   useEffect(() => {
     if (!id || typeof EventSource === "undefined") return;
     const es = new EventSource(apiUrl(`/runs/${id}/events`), { withCredentials: true });
@@ -73,32 +68,18 @@ export default function RunView() {
       const fraction = typeof d.fraction === "number" ? d.fraction : undefined;
       const message = typeof d.message === "string" ? d.message : "";
       setLive((l) => ({ ...l, progress: { fraction: fraction ?? l.progress?.fraction ?? 0, message } }));
-      if (typeof d.node_id === "string") {
-        const nid = d.node_id;
-        setNodeStates((m) => {
-          const next = { ...m };
-          for (const [k, v] of Object.entries(next)) if (k !== nid && v.state === "running") next[k] = { ...v, state: "done" };
-          next[nid] = { state: "running", message, fraction };
-          return next;
-        });
-      }
+    };
+    // The engine says when each step starts and ends: the chips and the canvas show exactly that.
+    const onNode = (e: MessageEvent) => {
+      const d = parseEventData(e.data);
+      if (typeof d.node_id !== "string" || typeof d.state !== "string") return;
+      const step: StepStatus = { state: d.state as StepState, message: typeof d.message === "string" ? d.message : null };
+      setLiveSteps((m) => stepStates(m, { [d.node_id as string]: step }));
     };
     const onLog = (e: MessageEvent) => {
       const d = parseEventData(e.data);
-      const msg = typeof d.line === "string" ? d.line : typeof d.message === "string" ? d.message : typeof d.value === "string" ? d.value : e.data;
-      const level = typeof d.level === "string" && d.level !== "info" ? `[${d.level}] ` : "";
-      setLogs((l) => [...l.slice(-500), `${level}${msg}`]);
-      // Engine lines end with `[node_id]`: that step is the one working now.
-      const tagged = typeof d.node_id === "string" ? d.node_id : /\[([\w.-]+)\]\s*$/.exec(String(msg))?.[1];
-      if (tagged) {
-        setNodeStates((m) => {
-          if (m[tagged]?.state === "done") return m;
-          const next = { ...m };
-          for (const [k, v] of Object.entries(next)) if (k !== tagged && v.state === "running") next[k] = { ...v, state: "done" };
-          next[tagged] = { state: "running", message: String(msg) };
-          return next;
-        });
-      }
+      const line = typeof d.line === "string" ? d.line : String(e.data);
+      setLogs((l) => [...l.slice(-500), line]);
     };
     const onResult = (e: MessageEvent) => {
       const d = parseEventData(e.data) as unknown as RunResult;
@@ -107,7 +88,6 @@ export default function RunView() {
         const prev = l.results ?? qc.getQueryData<Run>(["run", id])?.results ?? [];
         return { ...l, results: [...prev.filter((r) => r.node_id !== d.node_id), d] };
       });
-      setNodeStates((m) => ({ ...m, [d.node_id]: { state: "done", message: "trained" } }));
     };
     const onDone = (e: MessageEvent) => {
       const d = parseEventData(e.data);
@@ -120,6 +100,7 @@ export default function RunView() {
     };
     es.addEventListener("status", onStatus);
     es.addEventListener("progress", onProgress);
+    es.addEventListener("node", onNode);
     es.addEventListener("log", onLog);
     es.addEventListener("result", onResult);
     es.addEventListener("done", onDone);
@@ -144,8 +125,11 @@ export default function RunView() {
   const allLogs = logs.length ? logs : run?.log ?? [];
 
   const index = useMemo(() => indexCatalog(catalog.data), [catalog.data]);
-  const snapshot = (q.data as unknown as { snapshot?: { nodes?: ApiNode[] } } | undefined)?.snapshot?.nodes;
-  const snapshotNodes: ApiNode[] = useMemo(() => snapshot ?? wf.data?.nodes ?? [], [snapshot, wf.data]);
+  const snapshot = (q.data as unknown as { snapshot?: { nodes?: ApiNode[]; edges?: ApiEdge[] } } | undefined)?.snapshot;
+  const snapshotNodes: ApiNode[] = useMemo(() => snapshot?.nodes ?? wf.data?.nodes ?? [], [snapshot, wf.data]);
+  const snapshotEdges: ApiEdge[] = useMemo(() => snapshot?.edges ?? wf.data?.edges ?? [], [snapshot, wf.data]);
+  const steps = useMemo(() => stepStates(q.data?.nodes, liveSteps), [q.data?.nodes, liveSteps]);
+  const searches = snapshotNodes.some((n) => n.type === "automl");
   const labels = useMemo(() => {
     const m = new Map<string, string>();
     const counts = new Map<string, number>();
@@ -171,6 +155,18 @@ export default function RunView() {
     }
   }
 
+  async function finishNow() {
+    setFinishing(true);
+    try {
+      await api(`/runs/${id}/finish`, { method: "POST" });
+      toast.show("Finishing: keeping the best model found so far…");
+      qc.invalidateQueries({ queryKey: ["run", id] });
+    } catch (e) {
+      toast.error(e, "Cannot finish now");
+      setFinishing(false);
+    }
+  }
+
   if (!id) return <Empty title="No run selected" />;
   if (q.isLoading) return <Skeleton height={320} />;
   if (q.error || !run)
@@ -182,7 +178,7 @@ export default function RunView() {
 
   const fraction = status === "succeeded" ? 1 : run.progress?.fraction ?? 0;
   const results = run.results ?? [];
-  const resultIds = new Set(results.map((r) => r.node_id));
+  const finishAsked = finishing || !!run.finish_requested;
   return (
     <div className="stack">
       <PageHead
@@ -202,8 +198,19 @@ export default function RunView() {
         <Link className="btn" href={`/workflows/edit/?id=${run.workflow_id}`}>
           Back to canvas
         </Link>
+        {status === "running" && searches && (
+          <button
+            className="btn"
+            onClick={finishNow}
+            disabled={finishAsked}
+            data-testid="finish-run"
+            title="Stop the search now and keep the best model found so far"
+          >
+            {finishAsked ? "Finishing…" : "Finish now"}
+          </button>
+        )}
         {!terminal && (
-          <button className="btn danger" onClick={cancel} disabled={cancelling} data-testid="cancel-run">
+          <button className="btn danger" onClick={cancel} disabled={cancelling} data-testid="cancel-run" title="Stop the run and keep nothing">
             Cancel run
           </button>
         )}
@@ -230,22 +237,25 @@ export default function RunView() {
         {snapshotNodes.length > 0 && (
           <div className="row wrap" aria-label="Step states" style={{ gap: 6 }}>
             {snapshotNodes.map((n) => {
-              const st: NodeState["state"] =
-                run.error?.node_id === n.id
-                  ? "failed"
-                  : resultIds.has(n.id) || status === "succeeded"
-                    ? "done"
-                    : nodeStates[n.id]?.state ?? "pending";
-              const cls = st === "done" ? "succeeded" : st === "running" ? "running" : st === "failed" ? "failed" : "queued";
+              const step = steps[n.id] ?? { state: "queued" };
+              const label = labels.get(n.id) ?? n.type;
               return (
-                <span key={n.id} className={`badge ${cls}`} title={nodeStates[n.id]?.message} data-testid={`step-state-${n.id}`}>
+                <span
+                  key={n.id}
+                  className={`badge ${step.state}`}
+                  title={step.message ? `${STEP_STATE_LABELS[step.state]}: ${step.message}` : STEP_STATE_LABELS[step.state]}
+                  data-testid={`step-state-${n.id}`}
+                  data-state={step.state}
+                  aria-label={`${label}: ${STEP_STATE_LABELS[step.state]}`}
+                >
                   <span className="dot" />
-                  {labels.get(n.id) ?? n.type}
+                  {label}
                 </span>
               );
             })}
           </div>
         )}
+        {snapshotNodes.length > 0 && <RunCanvas nodes={snapshotNodes} edges={snapshotEdges} states={steps} catalog={index} />}
         {allLogs.length > 0 && (
           <div className="log" ref={logRef} aria-label="Run log" role="log" data-testid="run-log">
             {allLogs.join("\n")}

@@ -11,13 +11,19 @@ executor that runs the real engine:
             await executor.close()
 
 The suite trains tiny models on a synthetic 200-row table it writes itself (so it needs no files of
-the project's), covering: submit -> progress -> result with a model artifact per branch; a failure
-that names its node; cancel of a running job; two jobs at once; and the stream ending exactly once.
+the project's), covering: submit -> progress and step states -> result with a model artifact, primary
+metric and timings per branch; a failure that names its node (failed; the other steps skipped);
+cancel of a running job; finish now of a running AutoML search (it completes with the best model so
+far); two jobs at once; and the stream ending exactly once.
+
+It lives with the tests, not in the package: an executor kit copies or imports it from here
+(`docs/executors.md` says how).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,15 +37,20 @@ from automl_core.execution import (
     ExecutionEvent,
     ExecutionRequest,
     FailedEvent,
+    NodeEvent,
     ProgressEvent,
+    TrialEvent,
 )
 from automl_core.ports import Executor
+from automl_core.runs import NodeState
 from automl_core.workflow import Edge, Graph, Node
 
 DATASET_ID = "contract-ds"
 TARGET = "label"
 EVENTS_TIMEOUT_S = 90.0
 """Generous for two cores shared with other work; a hang still fails, it never blocks the suite."""
+FINISH_WITHIN_S = 8.0
+"""How soon after "finish now" the job must complete: the trial running then, the refit, evaluation."""
 
 
 def table(rows: int = 200, seed: int = 7) -> pl.DataFrame:
@@ -81,6 +92,8 @@ def graph(*models: tuple[str, str, dict[str, Any]], target: str = TARGET) -> Gra
 LOGISTIC: tuple[str, str, dict[str, Any]] = ("logreg", "model.logistic_regression", {})
 TREE = ("tree", "model.decision_tree", {"max_depth": 3})
 SLOW_AUTOML = ("search", "automl", {"time_budget_s": 20, "ensemble": False})
+STEADY_AUTOML = ("search", "automl", {"time_budget_s": 60, "ensemble": False, "families": ["logistic_regression"]})
+"""A search of quick trials that would go on for its whole budget unless asked to finish."""
 
 
 def request(run_id: str, workflow: Graph, seed: int = 0) -> ExecutionRequest:
@@ -96,6 +109,15 @@ async def collect(executor: Executor, handle: Any, timeout: float = EVENTS_TIMEO
     terminal = [e for e in events if isinstance(e, TERMINAL_EVENTS)]
     assert len(terminal) == 1 and events[-1] is terminal[0], f"the stream must end once: {events!r}"
     return events
+
+
+def step_states(events: list[ExecutionEvent]) -> dict[str, list[NodeState]]:
+    """node id -> the states its NodeEvents went through, in order."""
+    states: dict[str, list[NodeState]] = {}
+    for event in events:
+        if isinstance(event, NodeEvent):
+            states.setdefault(event.node_id, []).append(event.state)
+    return states
 
 
 def completed(events: list[ExecutionEvent]) -> CompletedEvent:
@@ -129,6 +151,20 @@ class ExecutorContract:
             assert branch.metrics, f"{branch.node_id} has no metrics"
             assert branch.artifact[:2] == b"PK", f"{branch.node_id}'s artifact is not a skops (zip) file"
             assert branch.dataset_id == DATASET_ID
+            assert branch.primary_metric == "roc_auc" and "roc_auc" in branch.metrics
+            assert branch.timings and not set(branch.timings) & set(branch.metrics), "timings are kept apart"
+
+        states = step_states(events)
+        every_step = {"data", "split", "logreg", "eval-logreg", "tree", "eval-tree"}
+        assert set(states) == every_step, f"each step reports its state: {states}"
+        for node_id, seen in states.items():
+            assert seen == [NodeState.RUNNING, NodeState.SUCCEEDED], f"{node_id} went {seen}"
+        order = [(e.node_id, e.state) for e in events if isinstance(e, NodeEvent)]
+        # The shared split stays running until the last branch through it is done.
+        assert order.index(("tree", NodeState.RUNNING)) < order.index(("split", NodeState.SUCCEEDED))
+        assert order.index(("logreg", NodeState.SUCCEEDED)) < order.index(("tree", NodeState.RUNNING))
+        messages = [p.message for p in progress if p.node_id == "logreg"]
+        assert "Training Logistic regression" in messages, f"progress names steps by label: {messages}"
 
     @pytest.mark.timeout(120)
     async def test_failure_names_the_node_and_says_why(
@@ -136,11 +172,15 @@ class ExecutorContract:
     ) -> None:
         workflow = graph(LOGISTIC, target="no_such_column")
         handle = await executor.submit(request("contract-fail", workflow), contract_datasets)
-        final = (await collect(executor, handle))[-1]
+        events = await collect(executor, handle)
+        final = events[-1]
 
         assert isinstance(final, FailedEvent), f"expected a failure, got {final!r}"
         assert final.node_id == "data"
         assert "no_such_column" in final.message
+        last = {node_id: seen[-1] for node_id, seen in step_states(events).items()}
+        skipped = NodeState.SKIPPED
+        assert last == {"data": NodeState.FAILED, "split": skipped, "logreg": skipped, "eval-logreg": skipped}
 
     @pytest.mark.timeout(120)
     async def test_cancel_ends_a_running_job(self, executor: Executor, contract_datasets: Mapping[str, Path]) -> None:
@@ -160,6 +200,29 @@ class ExecutorContract:
         assert isinstance(final, FailedEvent), f"a cancelled job ends as a failure, got {final!r}"
         assert "cancel" in final.message
         await executor.cancel(handle)  # cancelling a finished job is harmless
+
+    @pytest.mark.timeout(120)
+    async def test_finish_now_keeps_the_best_model_so_far(
+        self, executor: Executor, contract_datasets: Mapping[str, Path]
+    ) -> None:
+        handle = await executor.submit(request("contract-finish", graph(STEADY_AUTOML)), contract_datasets)
+        events: list[ExecutionEvent] = []
+        asked_at = None
+        async with asyncio.timeout(EVENTS_TIMEOUT_S):
+            async for event in executor.events(handle):
+                events.append(event)
+                if isinstance(event, TrialEvent) and asked_at is None:
+                    asked_at = time.monotonic()
+                    await executor.finish(handle)
+        assert asked_at is not None, f"the search reported no trial: {events!r}"
+        waited = time.monotonic() - asked_at
+        branch = completed(events).result.branches[0]
+        assert branch.node_id == "search" and branch.artifact[:2] == b"PK" and branch.metrics
+        budget = STEADY_AUTOML[2]["time_budget_s"]
+        searched = branch.timings["search_s"]
+        assert waited < FINISH_WITHIN_S, f"finished {waited:.1f} s after being asked (searched {searched} s)"
+        assert searched < budget * 0.75, f"the search went on for {searched} s of its {budget} s budget"
+        await executor.finish(handle)  # finishing an ended job is harmless
 
     @pytest.mark.timeout(150)
     async def test_two_jobs_at_once(self, executor: Executor, contract_datasets: Mapping[str, Path]) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.executors.contract import DATASET_ID, LOGISTIC, TARGET, graph, table
 from automl_core.ports import StepPreviewer
 from automl_core.previews import PreviewRequest, StepPreviewFailed
+from tests.executors.contract import DATASET_ID, LOGISTIC, TARGET, graph, table
 
 
 def preview_request(node_id: str, target: str = TARGET, limit: int = 5) -> PreviewRequest:
