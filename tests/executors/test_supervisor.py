@@ -16,6 +16,7 @@ from adapters.clock import SystemClock
 from adapters.executors.local import LocalProcessExecutor
 from adapters.memory import MemoryBlobStore, MemoryExecutor, MemoryStore, MemoryUnitOfWork
 from automl_core.datasets import Column, Dataset
+from automl_core.errors import Unavailable
 from automl_core.runs import Run, RunStatus
 from automl_core.services.runs import RunService
 from automl_core.services.supervisor import RunSupervisor
@@ -234,3 +235,46 @@ async def test_a_real_run_through_the_local_executor_stores_a_skops_model(world:
     assert model.classes == ["Adelie", "Chinstrap", "Gentoo"]
     assert model.provenance.library_versions.get("scikit-learn")
     assert world.blobs.blobs[model.artifact_key][:2] == b"PK"
+
+
+class CancelBecomesUnavailable(MemoryUnitOfWork):
+    """A store that, like the SQL adapter on a connection cut mid-commit, answers a cancel with its own
+    error: once `slow` is set, a commit waits, and a cancel then surfaces as Unavailable."""
+
+    slow = asyncio.Event()
+
+    async def commit(self) -> None:
+        if self.slow.is_set():
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                raise Unavailable("the database is unavailable; try again shortly") from None
+        await super().commit()
+
+
+async def test_a_supervisor_stopped_mid_write_stops_and_hands_its_run_back(world: World) -> None:
+    store = MemoryStore()
+    world.uow = lambda: CancelBecomesUnavailable(store)
+    world.runs = RunService(world.uow, SystemClock())
+    world.workflows = WorkflowService(world.uow, SystemClock())
+    await world.add_dataset(ALICE)
+    supervisor = RunSupervisor(world.uow, world.blobs, MemoryExecutor(stall=True), SystemClock(), **FAST)
+    loop = asyncio.create_task(supervisor.run_forever())
+    run = await world.queue(ALICE)
+
+    async def running() -> bool:
+        return await world.status(ALICE, run.id) is RunStatus.RUNNING
+
+    await until(running)
+    CancelBecomesUnavailable.slow.set()
+    try:
+        await asyncio.sleep(0.1)  # the loop and the run's progress writes now wait in commit
+        loop.cancel()
+        await asyncio.wait_for(asyncio.gather(loop, return_exceptions=True), 5)
+        driving = list(supervisor.active.values())
+        for task in driving:
+            task.cancel()
+        await asyncio.wait_for(asyncio.gather(*driving, return_exceptions=True), 5)
+    finally:
+        CancelBecomesUnavailable.slow.clear()
+    assert await world.status(ALICE, run.id) is not RunStatus.FAILED, "stopping is not the run's failure"

@@ -162,7 +162,8 @@ class RunSupervisor:
         while True:
             try:
                 await self.tick()
-            except Exception:
+            except Exception as exc:
+                _raise_if_cancelling(exc)
                 log.exception("run supervisor tick failed; retrying in %.0fs", RETRY_S)
                 await asyncio.sleep(RETRY_S)
             await self._idle()
@@ -255,11 +256,7 @@ class RunSupervisor:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                # Stopped mid-write (shutdown): whatever the store made of the cancel, the run is handed
-                # back, not failed.
-                raise asyncio.CancelledError from exc
+            _raise_if_cancelling(exc)
             log.exception("run %s failed in the supervisor", run.id)
             await self._finish(run, RunStatus.FAILED, error=RunError(message=f"{type(exc).__name__}: {exc}"))
 
@@ -463,6 +460,14 @@ class RunSupervisor:
                 await uow.commit()
             except Conflict:
                 await uow.rollback()
+
+
+def _raise_if_cancelling(exc: Exception) -> None:
+    """A task stopped mid-write (shutdown) may see the store turn the cancel into an error of its own:
+    it stops all the same, so a run is handed back rather than failed and the loop ends."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
 
 
 def _same_attempt(current: Run | None, claimed: Run) -> bool:
