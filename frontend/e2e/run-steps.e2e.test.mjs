@@ -2,7 +2,7 @@
 // "Finish now" ends an AutoML search with the best model found so far.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DATASET, base, page, selectNode, setup, snap, step } from "./harness.mjs";
+import { DATASET, base, page, setup, snap, step } from "./harness.mjs";
 
 setup("run-steps");
 
@@ -19,12 +19,13 @@ test("steps go queued → running → done live; finish now keeps the best model
     await page.getByTestId("dataset-link").first().waitFor({ timeout: 60_000 });
     await page.goto(`${base}/workflows/`);
     await page.getByTestId("template-automl").click();
-    await page.waitForURL(/\/workflows\/edit\/\?id=/);
-    const d = await page.locator('[data-testid="node-dataset"]').getAttribute("data-node-id");
-    await selectNode(d);
-    const select = page.getByTestId("dataset-select");
+    await page.getByTestId("template-dialog").waitFor();
+    const select = page.getByTestId("template-dataset");
     await select.selectOption(await select.locator("option", { hasText: "titanic" }).first().getAttribute("value"));
-    await page.getByTestId("column-select-target").selectOption("survived");
+    await page.getByTestId("template-target").selectOption("survived");
+    await page.getByTestId("template-create").click();
+    await page.waitForURL(/\/workflows\/edit\/\?id=/);
+    await page.locator('[data-testid="node-automl"]').waitFor();
     await page.getByTestId("validation-ok").waitFor();
     await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor();
     await page.getByTestId("run-workflow").click();
@@ -32,11 +33,12 @@ test("steps go queued → running → done live; finish now keeps the best model
   });
 
   let automl, dataset;
-  await step(t, "the search is seen running while the data step is done", async () => {
+  await step(t, "the search is seen running, with the data step feeding it", async () => {
     automl = await page.locator('[data-testid="node-automl"]').getAttribute("data-node-id");
     dataset = await page.locator('[data-testid="node-dataset"]').getAttribute("data-node-id");
     await page.locator(`[data-testid="step-state-${automl}"][data-state="running"]`).waitFor({ timeout: 120_000 });
-    assert.equal(await chip(dataset).getAttribute("data-state"), "succeeded", "the table was read before training");
+    // The table feeds the search: its step stays running until the last branch through it is done.
+    assert.equal(await chip(dataset).getAttribute("data-state"), "running");
     assert.equal(await page.getByTestId(`canvas-state-${automl}`).textContent(), "Running");
     assert.doesNotMatch(await page.getByTestId("progress-message").textContent(), /\bmodel\.|\bautoml\b/, "progress speaks labels, not type names");
     await snap("steps-running");
