@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 FRONTEND_STAMP := frontend/node_modules/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
+
+.PHONY: test-api-only
 .PHONY: install run test lint test-py test-frontend test-e2e postgres browser bench bench-smoke space clean
 
 install: $(STAMP) frontend-install
@@ -53,6 +55,10 @@ test-e2e: $(STAMP) frontend-build browser
 	@if [ -f frontend/package.json ]; then (cd frontend && npm run e2e); fi
 
 test: install lint test-py test-frontend test-e2e bench-smoke
+
+# The API suite in a venv without the worker extra, against the real Gradio worker (tests/test_api_without_worker.py).
+test-api-only: $(STAMP) postgres
+	AUTOML_API_ONLY_SUITE=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_api_without_worker.py
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -c constraints.txt -e ".[bench]"
