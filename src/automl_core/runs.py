@@ -49,17 +49,19 @@ class Progress(msgspec.Struct, frozen=True):
 
 
 class NodeState(enum.StrEnum):
-    """Where one step of a run is: every step starts queued and ends succeeded, failed or skipped."""
+    """Where one step of a run is: every step starts queued and ends succeeded, failed or skipped, or
+    reused (its result came from the owner's cache: nothing it depends on changed since it was computed)."""
 
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
+    REUSED = "reused"
 
     @property
     def terminal(self) -> bool:
-        return self in (NodeState.SUCCEEDED, NodeState.FAILED, NodeState.SKIPPED)
+        return self in (NodeState.SUCCEEDED, NodeState.FAILED, NodeState.SKIPPED, NodeState.REUSED)
 
 
 class NodeStatus(msgspec.Struct, frozen=True, omit_defaults=True):

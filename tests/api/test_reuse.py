@@ -64,11 +64,17 @@ def test_an_unchanged_run_is_reused_and_one_changed_param_retrains_only_its_bran
     assert trained_nodes(api, again["id"]) is None
     assert metrics(again) == metrics(first)
     assert sum("reused from an earlier run" in line for line in again["log"]) == 2
+    assert {n: s["state"] for n, s in again["nodes"].items()} == dict.fromkeys(
+        ["data", "impute", "split", "logreg", "tree", "ev-logreg", "ev-tree"], "reused"
+    )
     models = [user.get(f"/api/models/{r['model_id']}") for r in again["results"]]
     assert all(m.status_code == 200 for m in models)
 
     deeper = run(user, two_branches(dataset["id"], depth=5))
     assert trained_nodes(api, deeper["id"]) == ["tree"]
+    states = {n: s["state"] for n, s in deeper["nodes"].items()}
+    assert states["logreg"] == states["ev-logreg"] == "reused"
+    assert states["tree"] == states["ev-tree"] == states["split"] == "succeeded"
     assert metrics(deeper)["logreg"] == metrics(first)["logreg"]
     assert metrics(deeper)["tree"] != metrics(first)["tree"]
 

@@ -17,7 +17,7 @@ export function mergeRun(polled: Run, live: Partial<Run>): Run {
   };
 }
 
-const STEP_RANK: Record<StepState, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, skipped: 2 };
+const STEP_RANK: Record<StepState, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, skipped: 2, reused: 2 };
 
 /** Each step's state: what the run stored and what the stream's `node` events said since, whichever
  *  is further along (a step never goes back from an end to running, whatever arrives first). */
@@ -36,4 +36,5 @@ export const STEP_STATE_LABELS: Record<StepState, string> = {
   succeeded: "Done",
   failed: "Failed",
   skipped: "Skipped",
+  reused: "Reused",
 };

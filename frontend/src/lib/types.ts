@@ -168,7 +168,7 @@ export interface RunResult {
 }
 
 /** Where one step of a run is. */
-export type StepState = "queued" | "running" | "succeeded" | "failed" | "skipped";
+export type StepState = "queued" | "running" | "succeeded" | "failed" | "skipped" | "reused";
 
 export interface StepStatus {
   state: StepState;

@@ -22,6 +22,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from automl_core.errors import Conflict, NotFound
 from automl_core.execution import (
     CompletedEvent,
@@ -242,7 +244,7 @@ class RunSupervisor:
                 files: dict[str, Path] = {
                     ident: await stack.enter_async_context(self.blobs.as_file(key)) for ident, key in keys.items()
                 }
-                workflow = await self._plan_reuse(run)
+                run, workflow = await self._plan_reuse(run)
                 if workflow is None:
                     await self._store_result(run, ExecutionResult(branches=[]))
                     return
@@ -260,14 +262,22 @@ class RunSupervisor:
             log.exception("run %s failed in the supervisor", run.id)
             await self._finish(run, RunStatus.FAILED, error=RunError(message=f"{type(exc).__name__}: {exc}"))
 
-    async def _plan_reuse(self, run: Run) -> Graph | None:
-        """The workflow left to train once cached branches are taken out; None when nothing is left."""
+    async def _plan_reuse(self, run: Run) -> tuple[Run, Graph | None]:
+        """The workflow left to train once cached branches are taken out (None when nothing is left), and the
+        run with the steps no longer trained marked reused."""
         if self.reuse is None:
-            return run.snapshot
+            return run, run.snapshot
         plan = self._reuse[run.id] = await self.reuse.plan(run)
         if plan.found:
-            await self._write_progress(run, Progress(0.0, "reusing unchanged branches"), plan.log_lines(run.snapshot))
-        return None if plan.nothing_to_train else plan.remaining
+            kept, now = {n.id for n in plan.remaining.nodes}, self.clock.now()
+            nodes = {
+                k: v if k in kept else v.moved(NodeState.REUSED, now, "reused from an earlier run")
+                for k, v in run.nodes.items()
+            }
+            progress = Progress(0.0, "reusing unchanged branches")
+            await self._write_progress(run, progress, plan.log_lines(run.snapshot), nodes)
+            run = msgspec.structs.replace(run, nodes=nodes)
+        return run, None if plan.nothing_to_train else plan.remaining
 
     async def _follow(self, run: Run, handle: JobHandle) -> None:
         """Follow the job to its end; it is stopped if the run is cancelled, times out, or this task is
