@@ -133,6 +133,7 @@ async def test_duplicate_and_empty_names_are_made_unique_and_reported(reader: Ta
         ("semicolon.csv", "x;y\n1;héllo\n2;wörld\n".encode(), "csv"),
         ("bom.csv", "\ufeffx,y\n1,héllo\n2,wörld\n".encode(), "csv"),
         ("latin1.csv", "x,y\n1,héllo\n2,wörld\n".encode("latin-1"), "csv"),
+        ("bom_then_latin1.csv", b"\xef\xbb\xbf" + "x,y\n1,héllo\n2,wörld\n".encode("latin-1"), "csv"),
         ("tabs.tsv", "x\ty\n1\théllo\n2\twörld\n".encode(), "tsv"),
         ("pipes.txt", "x|y\n1|héllo\n2|wörld\n".encode(), "csv"),
         ("rows.jsonl", '{"x": 1, "y": "héllo"}\n{"x": 2, "y": "wörld"}\n'.encode(), "jsonl"),
@@ -143,6 +144,7 @@ async def test_formats_encodings_and_delimiters(
 ) -> None:
     table = await ingest(reader, tmp_path, name, content)
     assert table.format == fmt
+    assert [c.name for c in table.columns] == ["x", "y"]
     assert pl.read_parquet(table.parquet_path).rows() == [(1, "héllo"), (2, "wörld")]
 
 

@@ -9,6 +9,7 @@ whatever the Parquet writer does; the blob key of the stored Parquet is its own 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import math
 import os
 import re
@@ -71,10 +72,15 @@ def json_safe(value: Any) -> Any:
 
 
 def _transcode(source: Path, target: Path, encoding: str) -> None:
+    """The file as UTF-8, without a UTF-8 byte-order mark it may start with (see `sniffing`)."""
+    with source.open("rb") as raw:
+        bom = raw.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
     with (
         source.open(encoding=encoding, errors="replace", newline="") as src,
         target.open("w", encoding="utf-8", newline="") as dst,
     ):
+        if bom:
+            src.read(len(codecs.BOM_UTF8.decode(encoding, errors="replace")))
         while chunk := src.read(TRANSCODE_CHARS):
             dst.write(chunk)
 

@@ -88,7 +88,9 @@ def _looks_binary(head: bytes) -> bool:
 
 
 def _complete_lines(head: bytes, encoding: str, whole: bool) -> str:
-    text = head.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors="replace")
+    """The sample's whole lines. A UTF-8 byte-order mark goes whatever the encoding: a UTF-8 file that
+    later gained Latin-1 bytes reads as Latin-1, and its first column must not be named "ï»¿a"."""
+    text = head.removeprefix(codecs.BOM_UTF8).decode(encoding, errors="replace")
     return text if whole else text[: text.rfind("\n") + 1]
 
 
