@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import math
 import os
 import re
+import threading
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -71,6 +73,15 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+class _Abandoned(Exception):
+    """Whoever asked for this ingestion stopped waiting for it."""
+
+
+def _unless(stop: threading.Event) -> None:
+    if stop.is_set():
+        raise _Abandoned
+
+
 def _transcode(source: Path, target: Path, encoding: str) -> None:
     """The file as UTF-8, without a UTF-8 byte-order mark it may start with (see `sniffing`)."""
     with source.open("rb") as raw:
@@ -121,20 +132,34 @@ class PolarsTableReader:
     async def ingest(
         self, path: Path, filename: str, workdir: Path, options: ReadOptions = ReadOptions()
     ) -> IngestedTable:
-        return await asyncio.to_thread(self._ingest, path, filename, workdir, options)
+        """Cancelled (say, the client went away), the reading thread stops at its next stage and is
+        waited for, so its scratch files are gone before the caller removes `workdir`."""
+        stop = threading.Event()
+        work = asyncio.ensure_future(asyncio.to_thread(self._ingest, path, filename, workdir, options, stop))
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            stop.set()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await work
+            raise
 
     async def preview(self, parquet: Path, limit: int, offset: int) -> Preview:
         return await asyncio.to_thread(self._preview, parquet, limit, offset)
 
-    def _ingest(self, path: Path, filename: str, workdir: Path, options: ReadOptions) -> IngestedTable:
+    def _ingest(
+        self, path: Path, filename: str, workdir: Path, options: ReadOptions, stop: threading.Event
+    ) -> IngestedTable:
         upload = sniff(path, filename, options)
+        _unless(stop)
         workdir.mkdir(parents=True, exist_ok=True)
         stem = workdir / uuid.uuid4().hex
         target = stem.with_suffix(".parquet")
         scratch = [stem.with_suffix(".partial"), stem.with_suffix(".utf8")]
         try:
             warnings = self._write(upload, path, target, *scratch)
-            return self._describe(upload, target, warnings)
+            _unless(stop)
+            return self._describe(upload, target, warnings, stop)
         except BaseException:
             target.unlink(missing_ok=True)
             raise
@@ -209,7 +234,7 @@ class PolarsTableReader:
                     raise
         raise AssertionError("every column is a string by now, which always parses")
 
-    def _describe(self, upload: Upload, parquet: Path, warnings: list[Issue]) -> IngestedTable:
+    def _describe(self, upload: Upload, parquet: Path, warnings: list[Issue], stop: threading.Event) -> IngestedTable:
         lf = pl.scan_parquet(parquet)
         schema = lf.collect_schema()
         if len(schema) < 2:
@@ -220,7 +245,7 @@ class PolarsTableReader:
             .collect(engine="streaming")
             .row(0, named=True)
         )
-        row.update(self._exact_counts(lf, schema, kinds, row))
+        row.update(self._exact_counts(lf, schema, kinds, row, stop))
         if row["rows"] == 0:
             if upload.format in ("csv", "tsv"):
                 raise invalid("header_only", "The file has a header but no data rows")
@@ -259,7 +284,12 @@ class PolarsTableReader:
         return exprs
 
     def _exact_counts(
-        self, lf: pl.LazyFrame, schema: pl.Schema, kinds: dict[str, DType], approx: dict[str, Any]
+        self,
+        lf: pl.LazyFrame,
+        schema: pl.Schema,
+        kinds: dict[str, DType],
+        approx: dict[str, Any],
+        stop: threading.Event,
     ) -> dict[str, Any]:
         """Histograms, exact distinct counts (they decide the task: 2 values is binary, 20 multiclass) and
         top values, each as a streaming group-by over one column so memory stays bounded by the number of
@@ -267,6 +297,7 @@ class PolarsTableReader:
         values: counting it exactly would hold every value in memory."""
         found: dict[str, Any] = {}
         for i, (name, dtype) in enumerate(schema.items()):
+            _unless(stop)
             column = pl.nth(i)
             if kinds[name] in NUMERIC:
                 found[f"{i}.histogram"] = self._histogram(lf, column, dtype, approx[f"{i}.min"], approx[f"{i}.max"])

@@ -7,20 +7,26 @@ of after the whole file has arrived.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from litestar import Request
+from litestar.exceptions import HTTPException
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser  # type: ignore[import-untyped]
 
 from automl_core.errors import InvalidInput, PayloadTooLarge, UnsupportedFormat
 from automl_core.issues import Issue
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_FIELD_BYTES = 64 * 1024
 """Non-file fields (a dataset's name) are small; anything bigger is not a field we read."""
@@ -159,3 +165,29 @@ async def read_body(request: Request[Any, Any, Any], max_bytes: int) -> bytes:
         if len(body) > max_bytes:
             raise PayloadTooLarge(f"the body is larger than {max_bytes // (1024 * 1024)} MB")
     return bytes(body)
+
+
+async def unless_client_leaves(request: Request[Any, Any, Any], work: Awaitable[T]) -> T:
+    """`work`, cancelled when the client disconnects first: profiling a wide table costs seconds of a
+    core, and nobody waits for the answer any more."""
+    task = asyncio.ensure_future(work)
+    gone = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        gone.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await task
+    log.info("upload stopped: the client went away before it was read")
+    raise HTTPException(status_code=400, detail="the connection closed before the upload was read")
+
+
+async def _disconnected(request: Request[Any, Any, Any]) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass

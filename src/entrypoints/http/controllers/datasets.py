@@ -17,7 +17,7 @@ from entrypoints.http.limits import UPLOAD
 from entrypoints.http.openapi import BINARY_FILE, form, with_request_body
 from entrypoints.http.params import Limit, Offset
 from entrypoints.http.schemas import DatasetOut, DatasetPage, PreviewOut, ProfileOut
-from entrypoints.http.uploads import receive_file, scratch_dir
+from entrypoints.http.uploads import receive_file, scratch_dir, unless_client_leaves
 
 _TEXT = Schema(type=OpenAPIType.STRING)
 UPLOAD_BODY = with_request_body(
@@ -77,8 +77,8 @@ class DatasetController(Controller):
             upload = await receive_file(request, workdir, settings.max_upload_bytes)
             name = upload.fields.get("name")
             options = read_options(upload.fields)
-            dataset = await datasets.upload(
-                user.id, upload.path, upload.filename, name, workdir, upload.size, options
+            dataset = await unless_client_leaves(
+                request, datasets.upload(user.id, upload.path, upload.filename, name, workdir, upload.size, options)
             )
         return DatasetOut.of(dataset, (await datasets.duplicate_of(user.id)).get(dataset.id))
 
