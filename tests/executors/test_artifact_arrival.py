@@ -54,7 +54,7 @@ async def world() -> World:
 def sending(artifact: bytes) -> MemoryExecutor:
     """An executor whose engine answers every job with this file as the model's artifact."""
 
-    def engine(req: ExecutionRequest, _datasets: Mapping[str, Path], _emit: object) -> ExecutionResult:
+    def engine(req: ExecutionRequest, _datasets: Mapping[str, Path], *_signals: object) -> ExecutionResult:
         result = fabricated_result(req)
         branches = [msgspec.structs.replace(b, artifact=artifact) for b in result.branches]
         return msgspec.structs.replace(result, branches=branches)
