@@ -23,7 +23,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def snippet() -> str:
     text = README.read_text()
-    found = re.search(r"<!-- skops-snippet -->\s*```python\n(.*?)```", text, re.S)
+    found = re.search(r"<!-- skops-snippet-allowlist -->\s*```python\n(.*?)```", text, re.S)
     assert found, "README has lost its skops snippet"
     return found.group(1)
 
