@@ -198,3 +198,10 @@ async def test_a_table_wider_than_the_limit_is_refused_before_profiling(tmp_path
         await PolarsTableReader(max_columns=10).ingest(path, path.name, tmp_path / "work")
     assert refused.value.issues[0].code == "too_many_columns" and "12 columns" in refused.value.message
     assert (await PolarsTableReader(max_columns=12).ingest(path, path.name, tmp_path / "work")).row_count == 2
+
+
+async def test_a_header_name_with_a_line_break_is_one_header(reader: TableReader, tmp_path: Path) -> None:
+    """Found by the round-trip property: the data starts after the header's lines, not after one line."""
+    table = await ingest(reader, tmp_path, "broken_header.csv", b'a,"b\nc"\n1,2\n3,4\n')
+    assert [c.name for c in table.columns] == ["a", "b\nc"]
+    assert pl.read_parquet(table.parquet_path).rows() == [(1, 2), (3, 4)]

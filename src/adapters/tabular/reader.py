@@ -205,7 +205,9 @@ class PolarsTableReader:
         self._check_width(len(upload.header))
         names, warnings = _names(upload.header)
         options: dict[str, Any] = {"separator": upload.delimiter, "null_values": NULL_VALUES}
-        skip = upload.skip_rows + (1 if upload.header_row else 0)
+        # Lines, not records, are skipped: a quoted header name may hold line breaks of its own.
+        header_lines = 1 + sum(name.count("\n") for name in upload.header) if upload.header_row else 0
+        skip = upload.skip_rows + header_lines
         inferred = pl.scan_csv(
             path,
             new_columns=names,
