@@ -133,8 +133,9 @@ def test_a_big_csv_streams_in_chunks_while_health_stays_quick(trained: Trained, 
     assert len(result["r"].json()["predictions"]) == rows
     print(f"slowest /api/health: {slowest * 1000:.0f} ms predicting, {idle * 1000:.0f} ms idle")
     # The aim is 100 ms; on a shared 2-core machine under load the worst poll measured 107-203 ms (idle 18-35
-    # ms), against seconds when the whole file was checked on the event loop. The bound catches that stall.
-    assert slowest < 0.25 + idle, f"/api/health took {slowest * 1000:.0f} ms while a CSV was predicted"
+    # ms), or more while other suites ran, against seconds when the whole file was checked on the event loop.
+    # The bound catches that stall without timing a loaded machine (the latency itself is a bench figure).
+    assert slowest < 1.0 + idle, f"/api/health took {slowest * 1000:.0f} ms while a CSV was predicted"
 
 
 def _slowest_health(api: Api, go_on: Callable[[], bool]) -> float:
