@@ -323,6 +323,7 @@ class RunSupervisor:
         pending_log: list[str] = []
         nodes: dict[str, NodeStatus] = dict(run.nodes)
         last_write = 0.0
+        trials: dict[str, int] = {}  # numbered per node: two trials may share family, score and seconds
         async for event in self.executor.events(handle):
             urgent = False
             if isinstance(event, ProgressEvent):
@@ -336,7 +337,9 @@ class RunSupervisor:
                 entry = event.entry
                 score = "n/a" if entry.score is None else f"{entry.score:.4g}"
                 label = labels.get(event.node_id)
-                pending_log.append(log_line("trial", label, f"{entry.algorithm}: {score} in {entry.fit_seconds:.1f}s"))
+                number = trials[event.node_id] = trials.get(event.node_id, 0) + 1
+                line = f"trial {number}, {entry.algorithm}: {score} in {entry.fit_seconds:.1f}s"
+                pending_log.append(log_line("trial", label, line))
             elif isinstance(event, CompletedEvent):
                 await self._write_progress(run, progress, pending_log, nodes)
                 await self._store_result(run, event.result)
