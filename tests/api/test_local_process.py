@@ -7,7 +7,6 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,24 +97,3 @@ def test_cancel_kills_the_job_of_a_running_search(user: User) -> None:
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled", cancelled.text
     _until(lambda: not (jobs & _jobs()), f"job processes {jobs & _jobs()} outlived the cancel", timeout_s=15)
     assert _events(user, run["id"])[-1] == ("done", {"status": "cancelled"})
-
-
-BUDGET_S = 5
-
-
-def test_an_automl_budget_holds_from_run_start_to_the_stored_model(user: User) -> None:
-    """The budget is wall clock for everything the run does: job start, search, refit, evaluation,
-    plots, storing the model. Allowed: 5 % plus 2 s for the clocks' and the database's granularity.
-    Measured on a server that has trained before (its job fork server started): the first run after
-    start-up also pays for that fork server importing the engine, a cost of the process, not the run."""
-    dataset_id = user.upload()["id"]
-    warm = user.wait_for_run(user.post("/api/workflows/execute", json=titanic_graph(dataset_id)).json()["id"])
-    assert warm["status"] == "succeeded", warm
-    graph = titanic_graph(dataset_id, model="automl")
-    next(n for n in graph["nodes"] if n["id"] == "model")["params"] = {"time_budget_s": BUDGET_S}
-    run = user.wait_for_run(user.post("/api/workflows/execute", json=graph).json()["id"], timeout_s=90)
-    assert run["status"] == "succeeded", run
-    [result] = run["results"]
-    model = user.get(f"/api/models/{result['model_id']}").json()
-    took = (datetime.fromisoformat(model["created_at"]) - datetime.fromisoformat(run["started_at"])).total_seconds()
-    assert took <= BUDGET_S * 1.05 + 2, f"a {BUDGET_S} s budget took {took:.1f} s to the stored model: {run['log']}"
