@@ -98,7 +98,16 @@ test("import with options, build by clicking, fix the listed problems, overlay t
     const a = await page.getByTestId(`handle-${d}-out-data`).boundingBox();
     const b = await page.getByTestId(`handle-${s}-in-data`).boundingBox();
     const canvas = await page.getByTestId("canvas").boundingBox();
-    const mid = { x: (a.x + a.width / 2 + b.x + b.width / 2) / 2 - canvas.x, y: (a.y + a.height / 2 + b.y + b.height / 2) / 2 - canvas.y };
+    // the edge's own drawn path between those handles: its box's centre lies on the stroke (the handles'
+    // midpoint can miss a short edge by a pixel and land on a node instead)
+    const ax = a.x + a.width / 2;
+    const bx = b.x + b.width / 2;
+    const boxes = await page.locator(".react-flow__edge-path").evaluateAll((paths) =>
+      paths.map((p) => { const r = p.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }),
+    );
+    const box = boxes.find((r) => r.x >= ax - 2 && r.x + r.width <= bx + 2);
+    assert.ok(box, `no edge drawn between the dataset and the split: ${JSON.stringify(boxes)}`);
+    const mid = { x: box.x + box.width / 2 - canvas.x, y: box.y + box.height / 2 - canvas.y };
     await page.getByTestId("palette-preprocess.impute").dragTo(page.getByTestId("canvas"), { targetPosition: mid });
     await page.locator('[data-testid="node-preprocess.impute"]').waitFor();
     const links = await savedLinks();
