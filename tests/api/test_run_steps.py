@@ -5,7 +5,6 @@ what only travels through the Space."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from adapters.executors.gradio_space import GradioSpaceExecutor
 from adapters.memory import MemoryExecutor
 from tests.api.conftest import Api, User, titanic_graph
 from tests.api.test_runs import _events, _wait_for
+from tests.spaces import running_space
 
 QUICK_AUTOML = {"time_budget_s": 10, "ensemble": False, "families": ["logistic_regression"]}
 STEADY_AUTOML = {"time_budget_s": 60, "ensemble": False, "families": ["logistic_regression"]}
@@ -94,16 +94,8 @@ def test_finish_now_keeps_the_best_model_so_far(user: User, other_user: User, ti
 
 @pytest.fixture(scope="module")
 def space_url() -> Iterator[str]:
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from automl_worker.space import build_app
-
-    app = build_app()
-    # No fixed port: Gradio tries its port range in turn and moves on from any taken meanwhile.
-    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
-    try:
-        yield f"http://127.0.0.1:{app.server_port}"
-    finally:
-        app.close()
+    with running_space() as url:
+        yield url
 
 
 def test_through_the_space_the_stream_carries_progress_and_steps(

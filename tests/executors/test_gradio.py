@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,20 +19,13 @@ from tests.executors.contract import (
     table,
 )
 from tests.executors.preview_contract import PreviewerContract
+from tests.spaces import running_space
 
 
 @pytest.fixture(scope="module")
 def space_url() -> Iterator[str]:
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from automl_worker.space import build_app
-
-    app = build_app()
-    # No fixed port: Gradio tries its port range in turn and moves on from any taken meanwhile.
-    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
-    try:
-        yield f"http://127.0.0.1:{app.server_port}"
-    finally:
-        app.close()
+    with running_space() as url:
+        yield url
 
 
 class TestGradioSpaceExecutor(ExecutorContract):

@@ -21,6 +21,7 @@ from adapters.prediction.gradio_space import GradioSpacePredictor
 from automl_core.errors import InvalidInput
 from automl_core.ports import BlobRef, Predictor
 from tests.executors.contract import DATASET_ID, LOGISTIC, graph, request, table
+from tests.spaces import running_space
 
 ROWS = [{"x": 0.5, "z": -1.0, "colour": "red"}, {"x": None, "z": 2.0, "colour": "blue"}]
 
@@ -94,16 +95,8 @@ class TestWarmProcessPredictor(PredictorContract):
 
 @pytest.fixture(scope="module")
 def space_url() -> Iterator[str]:
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from automl_worker.space import build_app
-
-    app = build_app()
-    # No fixed port: Gradio tries its port range in turn and moves on from any taken meanwhile.
-    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
-    try:
-        yield f"http://127.0.0.1:{app.server_port}"
-    finally:
-        app.close()
+    with running_space() as url:
+        yield url
 
 
 class TestGradioSpacePredictor(PredictorContract):
